@@ -1,0 +1,259 @@
+//! Pre-lexing pass: automatic comma insertion and comment capture.
+//!
+//! CUE inserts a comma after a line's last token when that token is an
+//! identifier, keyword, literal, `)`, `]`, `}`, `?` or `...` (spec §Commas).
+//! A PEG grammar has no token stream to look back on, so this pass scans the
+//! text once, understands strings (raw `#"…"#`, multi-line, interpolations)
+//! and comments, and replaces each comma-inducing newline by [`MARKER`]. The
+//! marker is one byte like the newline it replaces, so byte offsets, and with
+//! them every span, stay exact. The same scan records comments, which the
+//! parser attaches to fields.
+
+/// Stands in for a newline that CUE turns into a comma.
+pub const MARKER: u8 = 0x1E;
+
+/// A `//` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// Byte offset of `//`.
+    pub start: u32,
+    /// Byte offset just past the comment text.
+    pub end: u32,
+    /// 0-based line number.
+    pub line: u32,
+    /// True when nothing but whitespace precedes it on its line.
+    pub own_line: bool,
+}
+
+/// The text handed to pest plus the comments found.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Source with comma newlines replaced by [`MARKER`].
+    pub text: String,
+    /// Every comment, in order.
+    pub comments: Vec<Comment>,
+}
+
+struct Scanner<'a> {
+    src: &'a [u8],
+    out: Vec<u8>,
+    pos: usize,
+    line: u32,
+    line_has_token: bool,
+    trigger: bool,
+    comments: Vec<Comment>,
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'#' || b >= 0x80
+}
+
+/// Runs the pass. Never fails: malformed input is left for the parser to report.
+pub fn prepare(src: &str) -> Prepared {
+    let mut s = Scanner {
+        src: src.as_bytes(),
+        out: src.as_bytes().to_vec(),
+        pos: 0,
+        line: 0,
+        line_has_token: false,
+        trigger: false,
+        comments: Vec::new(),
+    };
+    s.code(false);
+    // Only ASCII newline bytes were replaced by an ASCII marker, so the text is still UTF-8.
+    let text = String::from_utf8(s.out).unwrap_or_else(|_| src.to_string());
+    Prepared { text, comments: s.comments }
+}
+
+impl Scanner<'_> {
+    fn peek(&self, off: usize) -> u8 {
+        self.src.get(self.pos + off).copied().unwrap_or(0)
+    }
+
+    fn token(&mut self, trigger: bool) {
+        self.trigger = trigger;
+        self.line_has_token = true;
+    }
+
+    /// Scans code until the end, or (inside an interpolation) the closing `)`.
+    fn code(&mut self, interp: bool) {
+        let mut depth = 0usize;
+        while self.pos < self.src.len() {
+            let b = self.src[self.pos];
+            match b {
+                b'\n' => {
+                    if self.trigger && !interp {
+                        self.out[self.pos] = MARKER;
+                    }
+                    self.trigger = false;
+                    self.line += 1;
+                    self.line_has_token = false;
+                    self.pos += 1;
+                }
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'/' if self.peek(1) == b'/' => {
+                    let start = self.pos;
+                    while self.pos < self.src.len() && self.src[self.pos] != b'\n' {
+                        self.pos += 1;
+                    }
+                    self.comments.push(Comment {
+                        start: start as u32,
+                        end: self.pos as u32,
+                        line: self.line,
+                        own_line: !self.line_has_token,
+                    });
+                }
+                b'"' | b'\'' => {
+                    self.string(0);
+                    self.token(true);
+                }
+                b'#' => {
+                    let mut n = 0;
+                    while self.peek(n) == b'#' {
+                        n += 1;
+                    }
+                    if matches!(self.peek(n), b'"' | b'\'') {
+                        self.pos += n;
+                        self.string(n);
+                    } else {
+                        while self.pos < self.src.len() && is_ident_byte(self.src[self.pos]) {
+                            self.pos += 1;
+                        }
+                    }
+                    self.token(true);
+                }
+                b'0'..=b'9' => {
+                    self.number();
+                    self.token(true);
+                }
+                b'.' if self.peek(1).is_ascii_digit() => {
+                    self.number();
+                    self.token(true);
+                }
+                b'.' if self.peek(1) == b'.' && self.peek(2) == b'.' => {
+                    self.pos += 3;
+                    self.token(true);
+                }
+                _ if is_ident_byte(b) => {
+                    while self.pos < self.src.len() && is_ident_byte(self.src[self.pos]) {
+                        self.pos += 1;
+                    }
+                    self.token(true);
+                }
+                b'(' => {
+                    depth += 1;
+                    self.pos += 1;
+                    self.token(false);
+                }
+                b')' => {
+                    self.pos += 1;
+                    if interp && depth == 0 {
+                        return;
+                    }
+                    depth = depth.saturating_sub(1);
+                    self.token(true);
+                }
+                b']' | b'}' | b'?' => {
+                    self.pos += 1;
+                    self.token(true);
+                }
+                _ => {
+                    self.pos += 1;
+                    self.token(false);
+                }
+            }
+        }
+    }
+
+    fn number(&mut self) {
+        let hex = self.peek(0) == b'0' && matches!(self.peek(1), b'x' | b'X');
+        while self.pos < self.src.len() {
+            let b = self.src[self.pos];
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.pos += 1;
+                if !hex && matches!(b, b'e' | b'E') && matches!(self.peek(0), b'+' | b'-') {
+                    self.pos += 1;
+                }
+            } else if b == b'.' && self.peek(1) != b'.' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Scans a string whose opening quote is at `pos`, preceded by `hashes` `#`s.
+    fn string(&mut self, hashes: usize) {
+        let q = self.src[self.pos];
+        let multi = self.peek(1) == q && self.peek(2) == q;
+        self.pos += if multi { 3 } else { 1 };
+        while self.pos < self.src.len() {
+            let b = self.src[self.pos];
+            if b == b'\\' && (0..hashes).all(|i| self.peek(1 + i) == b'#') {
+                self.pos += 1 + hashes;
+                if self.peek(0) == b'(' {
+                    self.pos += 1;
+                    let trigger = self.trigger;
+                    self.code(true);
+                    self.trigger = trigger;
+                } else if self.pos < self.src.len() {
+                    self.pos += 1;
+                }
+                continue;
+            }
+            let closes = if multi {
+                b == q && self.peek(1) == q && self.peek(2) == q
+            } else {
+                b == q
+            };
+            let quote_len = if multi { 3 } else { 1 };
+            if closes && (0..hashes).all(|i| self.peek(quote_len + i) == b'#') {
+                self.pos += quote_len + hashes;
+                return;
+            }
+            if b == b'\n' {
+                if !multi {
+                    return; // unterminated; the parser reports it
+                }
+                self.line += 1;
+            }
+            self.pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks(src: &str) -> String {
+        prepare(src).text.replace(MARKER as char, ";")
+    }
+
+    #[test]
+    fn inserts_after_trigger_tokens_only() {
+        assert_eq!(marks("a: 1\nb: x +\n  2\n"), "a: 1;b: x +\n  2;");
+        assert_eq!(marks("a: {\n}\n"), "a: {\n};");
+        assert_eq!(marks("a: [...]\nb: c?\n"), "a: [...];b: c?;");
+        assert_eq!(marks("x: _|_\n"), "x: _|_;");
+    }
+
+    #[test]
+    fn comments_keep_their_newline_marked() {
+        let p = prepare("// doc\na: 1 // tail\nb: 2");
+        assert_eq!(p.text.replace(MARKER as char, ";"), "// doc\na: 1 // tail;b: 2");
+        assert_eq!(p.comments.len(), 2);
+        assert!(p.comments[0].own_line);
+        assert!(!p.comments[1].own_line);
+        assert_eq!(p.comments[1].line, 1);
+    }
+
+    #[test]
+    fn strings_are_opaque() {
+        assert_eq!(marks("a: \"x // y\"\n"), "a: \"x // y\";");
+        assert_eq!(marks("a: #\"x\"y\"#\n"), "a: #\"x\"y\"#;");
+        assert_eq!(marks("a: \"\"\"\n  x\n  \"\"\"\n"), "a: \"\"\"\n  x\n  \"\"\";");
+        assert_eq!(marks("a: \"\\(b + \"c\")\"\n"), "a: \"\\(b + \"c\")\";");
+        assert_eq!(marks("a: 1e+3\n"), "a: 1e+3;");
+    }
+}

@@ -1,0 +1,6 @@
+//! velac: compile KubeVela Applications offline.
+#![warn(missing_docs)]
+
+pub mod cue;
+pub mod diag;
+pub mod source;
