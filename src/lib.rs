@@ -2,5 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod cue;
+pub mod cli;
 pub mod diag;
 pub mod source;

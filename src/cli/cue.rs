@@ -1,0 +1,173 @@
+//! `velac cue export|eval|vet`.
+
+use super::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+use crate::cue::{self, Evaluation};
+use crate::diag::render_all;
+use crate::source::SourceMap;
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub(super) enum CueCommand {
+    /// Export concrete values as JSON or YAML.
+    Export(ExportArgs),
+    /// Print the evaluated value as CUE (non-concrete values allowed).
+    Eval(EvalArgs),
+    /// Check that the files evaluate without errors.
+    Vet(VetArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum OutFormat {
+    Json,
+    Yaml,
+}
+
+#[derive(Args)]
+pub(super) struct ExportArgs {
+    /// CUE files (unified into one value).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Export this expression instead of the whole value (repeatable).
+    #[arg(short = 'e', long = "expression")]
+    expr: Vec<String>,
+    /// Output encoding.
+    #[arg(long = "out", value_enum, default_value = "json")]
+    out: OutFormat,
+}
+
+#[derive(Args)]
+pub(super) struct EvalArgs {
+    /// CUE files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Evaluate this expression instead of the whole value (repeatable).
+    #[arg(short = 'e', long = "expression")]
+    expr: Vec<String>,
+}
+
+#[derive(Args)]
+pub(super) struct VetArgs {
+    /// CUE files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub(super) fn run(c: CueCommand) -> u8 {
+    match c {
+        CueCommand::Export(a) => export(a),
+        CueCommand::Eval(a) => eval(a),
+        CueCommand::Vet(a) => vet(a),
+    }
+}
+
+fn load(files: &[PathBuf], exprs: &[String]) -> Result<(Evaluation, Vec<Option<crate::cue::value::VId>>), u8> {
+    let mut sources = SourceMap::new();
+    let mut ids = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(t) => ids.push(sources.add(f.display().to_string(), t)),
+            Err(e) => {
+                eprintln!("velac: cannot read {}: {e}", f.display());
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    let mut programs = match cue::load(&sources, &ids) {
+        Ok(p) => p,
+        Err(d) => {
+            eprint!("{}", render_all(&d, &sources));
+            return Err(EXIT_FAIL);
+        }
+    };
+    let mut names = Vec::new();
+    for (i, e) in exprs.iter().enumerate() {
+        let name = format!("_velac_expr_{i}");
+        let id = sources.add(format!("expression {e:?}"), format!("{name}: ({e})"));
+        match cue::load_expression(&sources, id, &ids) {
+            Ok(p) => programs.push(p),
+            Err(d) => {
+                eprint!("{}", render_all(&d, &sources));
+                return Err(EXIT_FAIL);
+            }
+        }
+        names.push(name);
+    }
+    let mut ev = Evaluation::new(&programs, sources);
+    let targets = if names.is_empty() {
+        vec![Some(ev.root)]
+    } else {
+        names.iter().map(|n| ev.lookup_any(n)).collect()
+    };
+    Ok((ev, targets))
+}
+
+fn export(a: ExportArgs) -> u8 {
+    let (mut ev, targets) = match load(&a.files, &a.expr) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let mut out = String::new();
+    for t in targets {
+        let Some(t) = t else {
+            eprintln!("velac: expression not found");
+            return EXIT_FAIL;
+        };
+        match ev.export(t) {
+            Ok(j) => match a.out {
+                OutFormat::Json => {
+                    out.push_str(&serde_json::to_string_pretty(&j).unwrap_or_default());
+                    out.push('\n');
+                }
+                OutFormat::Yaml => {
+                    if !out.is_empty() {
+                        out.push_str("---\n");
+                    }
+                    out.push_str(&crate::cue::yaml::to_yaml(&j));
+                }
+            },
+            Err(errs) => {
+                eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
+                return EXIT_FAIL;
+            }
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    EXIT_OK
+}
+
+fn eval(a: EvalArgs) -> u8 {
+    let (mut ev, targets) = match load(&a.files, &a.expr) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let mut out = String::new();
+    for t in targets.into_iter().flatten() {
+        out.push_str(&ev.format(t));
+        out.push('\n');
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    match ev.errors(ev.root) {
+        Some(errs) => {
+            eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
+            EXIT_FAIL
+        }
+        None => EXIT_OK,
+    }
+}
+
+fn vet(a: VetArgs) -> u8 {
+    let (mut ev, _) = match load(&a.files, &[]) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let root = ev.root;
+    match ev.export(root) {
+        Ok(_) => EXIT_OK,
+        Err(errs) => {
+            eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
+            EXIT_FAIL
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Command line: the only module that prints or picks exit codes.
+
+mod cue;
+
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+/// Stack size for the evaluation thread.
+pub const STACK_SIZE: usize = 512 * 1024 * 1024;
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the input is wrong (evaluation or validation failed).
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code for usage errors (bad flags, unreadable files).
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "velac", version, about = "Compile KubeVela Applications offline")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate, export and validate CUE.
+    #[command(subcommand)]
+    Cue(cue::CueCommand),
+}
+
+/// Runs the CLI with these arguments and returns the exit code.
+pub fn run(args: Vec<OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Cue(c) => cue::run(c),
+    }
+}

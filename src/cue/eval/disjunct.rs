@@ -1,0 +1,364 @@
+//! Disjunctions and defaults.
+//!
+//! Alternatives are flattened with the spec's default rules (a marked
+//! disjunction keeps the marks of marked terms and drops those of unmarked
+//! ones; an unmarked one keeps inner marks). Scalar-only disjunctions are
+//! resolved on values directly. Otherwise each alternative of the first
+//! disjunction gets a *branch*: a clone of the vertex with that choice fixed,
+//! which re-processes all conjuncts and resolves the remaining disjunctions
+//! itself, so the cross product is explored depth first and pruned as soon
+//! as a branch fails. Failed branches are dropped, equal ones merged; one
+//! survivor replaces the vertex, several make an ambiguous value whose
+//! default (if unique) is used where a concrete value is needed.
+
+use super::{ConjSrc, Conjunct, CloseCtx, Engine, Env, PendingDisj, Status, bottom};
+use crate::cue::ir::{Expr, ExprKind};
+use crate::cue::value::{Disj, ErrCode, VId, Value, meet, scalar_eq};
+use crate::source::Span;
+use std::rc::Rc;
+
+impl Engine {
+    pub(crate) fn add_disj(&mut self, v: VId, items: &[(Expr, bool)], env: &Rc<Env>, cc: CloseCtx, span: Span) {
+        let (alts, has_default) = self.flatten_disj(items, env);
+        self.push_disj(v, alts, has_default, cc, span);
+    }
+
+    /// Records a disjunction at `v`, or applies the fixed choice of a branch.
+    pub(crate) fn push_disj(&mut self, v: VId, alts: Vec<(ConjSrc, bool)>, has_default: bool, cc: CloseCtx, span: Span) {
+        let alts: Vec<(ConjSrc, bool)> = alts
+            .into_iter()
+            .filter(|(a, _)| !matches!(a, ConjSrc::Value(Value::Bottom(_))))
+            .collect();
+        if alts.is_empty() {
+            self.set_err(v, bottom(ErrCode::Eval, "empty disjunction", vec![span]));
+            return;
+        }
+        if alts.len() == 1 {
+            let (src, _) = alts.into_iter().next().expect("one alternative");
+            return self.process_src(v, src, cc, span);
+        }
+        let seq = self.v(v).disj_seen;
+        self.vm(v).disj_seen += 1;
+        if let Some(ch) = self.v(v).choices.clone() {
+            if let Some(&j) = ch.get(seq) {
+                let src = alts[j.min(alts.len() - 1)].0.clone();
+                return self.process_src(v, src, cc, span);
+            }
+        }
+        self.vm(v).disjs.push(PendingDisj { alts, has_default, close: cc, span });
+    }
+
+    fn process_src(&mut self, v: VId, src: ConjSrc, cc: CloseCtx, span: Span) {
+        match src {
+            ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, cc, span),
+            ConjSrc::Value(val) => self.add_value(v, val, cc, span),
+        }
+    }
+
+    /// Flattens disjunction terms into alternatives with default marks.
+    fn flatten_disj(&mut self, items: &[(Expr, bool)], env: &Rc<Env>) -> (Vec<(ConjSrc, bool)>, bool) {
+        let marked = items.iter().any(|(_, m)| *m);
+        let mut out = Vec::new();
+        let mut inner_default = false;
+        for (e, m) in items {
+            let (sub, sub_hd): (Vec<(ConjSrc, bool)>, bool) = match &e.kind {
+                ExprKind::Disj(inner) if inner.len() > 1 => self.flatten_disj(inner, env),
+                _ => match self.alt_scalar(e, env) {
+                    Some(Value::Disj(d)) => {
+                        let hd = d.has_default();
+                        (d.items.iter().map(|(x, f)| (ConjSrc::Value(x.clone()), *f)).collect(), hd)
+                    }
+                    Some(val) => (vec![(ConjSrc::Value(val), false)], false),
+                    None => (vec![(ConjSrc::Expr(e.clone(), env.clone()), false)], false),
+                },
+            };
+            for (src, f) in sub {
+                let flag = if marked {
+                    *m && (!sub_hd || f)
+                } else {
+                    inner_default |= sub_hd;
+                    f
+                };
+                out.push((src, flag));
+            }
+        }
+        (out, marked || inner_default)
+    }
+
+    /// The value of an alternative when it is a scalar (so it can be resolved without a branch).
+    fn alt_scalar(&mut self, e: &Expr, env: &Rc<Env>) -> Option<Value> {
+        match &e.kind {
+            ExprKind::Struct(_) | ExprKind::List(_) => None,
+            ExprKind::Binary(crate::cue::ast::BinOp::And, ..) => None,
+            ExprKind::Call(..) => None,
+            _ => {
+                let val = self.eval(e, env);
+                self.scalar_of(val)
+            }
+        }
+    }
+
+    /// A value's scalar content, or `None` for structs and lists.
+    pub(crate) fn scalar_of(&mut self, val: Value) -> Option<Value> {
+        match val {
+            Value::Vertex(w) => {
+                if self.v(w).status == Status::Expanding {
+                    return None;
+                }
+                self.expand(w);
+                let w = self.deref(w);
+                let vx = self.v(w);
+                if vx.is_struct || vx.list.is_some() || !vx.arcs.is_empty() {
+                    return None;
+                }
+                if let Some(e) = &vx.err {
+                    return Some(Value::Bottom(e.clone()));
+                }
+                match &vx.value {
+                    Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))) => None,
+                    other => Some(other.clone()),
+                }
+            }
+            Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))) => None,
+            other => Some(other),
+        }
+    }
+
+    /// Resolves the disjunctions collected while expanding `v`.
+    pub(crate) fn resolve_disjunctions(&mut self, v: VId) {
+        let disjs = std::mem::take(&mut self.vm(v).disjs);
+        if self.v(v).err.as_ref().is_some_and(|e| !e.is_incomplete()) || self.v(v).value.is_bottom() {
+            return;
+        }
+        if self.try_scalar_disjunctions(v, &disjs) {
+            return;
+        }
+        let first = &disjs[0];
+        let mut base = self.v(v).choices.as_deref().cloned().unwrap_or_default();
+        // Choices index disjunctions in encounter order; pad for any resolved inline.
+        let first_seq = self.v(v).disj_seen - disjs.len();
+        base.resize(first_seq, 0);
+        let mut results: Vec<(Value, bool)> = Vec::new();
+        let mut has_default = first.has_default;
+        let mut errors: Vec<Rc<crate::cue::value::Bottom>> = Vec::new();
+        for (j, (_, flag)) in first.alts.iter().enumerate() {
+            let mut choices = base.clone();
+            choices.push(j);
+            let (parent, label) = (self.v(v).parent, self.v(v).label);
+            let b = self.alloc(parent, label);
+            {
+                let (conj, at, infos) = (self.v(v).conjuncts.clone(), self.v(v).arc_type, self.v(v).infos.clone());
+                let bx = self.vm(b);
+                bx.conjuncts = conj;
+                bx.arc_type = at;
+                bx.infos = infos;
+                bx.choices = Some(Rc::new(choices));
+                bx.patterns_applied = usize::MAX;
+            }
+            self.expand(b);
+            let b = self.deref(b);
+            let outer = *flag || !first.has_default;
+            let items: Vec<(Value, bool, bool)> = match &self.v(b).value {
+                Value::Disj(d) if self.v(b).forward.is_none() => {
+                    let hd = d.has_default();
+                    d.items.iter().map(|(x, f)| (x.clone(), *f, hd)).collect()
+                }
+                _ => vec![(Value::Vertex(b), true, false)],
+            };
+            for (item, f, hd) in items {
+                has_default |= hd;
+                if let Some(e) = self.branch_error(&item) {
+                    errors.push(e);
+                    continue;
+                }
+                let flag = outer && (f || !hd);
+                if let Some(pos) = self.position_equal(&results, &item) {
+                    results[pos].1 |= flag;
+                } else {
+                    results.push((item, flag));
+                }
+            }
+        }
+        self.settle(v, results, has_default, errors, first.span);
+    }
+
+    /// Stores the outcome of a disjunction in `v`.
+    fn settle(&mut self, v: VId, results: Vec<(Value, bool)>, has_default: bool, errors: Vec<Rc<crate::cue::value::Bottom>>, span: Span) {
+        match results.len() {
+            0 => {
+                let b = if errors.len() == 1 {
+                    errors[0].clone()
+                } else {
+                    let mut spans: Vec<Span> = errors.iter().flat_map(|e| e.spans.iter().copied()).collect();
+                    spans.push(span);
+                    spans.sort();
+                    spans.dedup();
+                    let msgs: Vec<String> = errors.iter().map(|e| e.msg.clone()).collect();
+                    let msg = format!("{} errors in empty disjunction: {}", errors.len(), msgs.join("; "));
+                    let code = if errors.iter().all(|e| e.is_incomplete()) { ErrCode::Incomplete } else { ErrCode::Eval };
+                    bottom(code, msg, spans)
+                };
+                self.set_err(v, b);
+            }
+            1 => match results.into_iter().next().expect("one result").0 {
+                Value::Vertex(b) => self.vm(v).forward = Some(b),
+                val => self.vm(v).value = val,
+            },
+            _ => {
+                let has_default = has_default && results.iter().any(|(_, f)| *f);
+                let items = results.into_iter().map(|(x, f)| (x, f && has_default)).collect();
+                self.vm(v).value = Value::Disj(Rc::new(Disj { items }));
+            }
+        }
+    }
+
+    /// Scalar fast path; false when some alternative is a struct or list.
+    fn try_scalar_disjunctions(&mut self, v: VId, disjs: &[PendingDisj]) -> bool {
+        {
+            let vx = self.v(v);
+            if vx.is_struct || vx.list.is_some() || !vx.arcs.is_empty() || !vx.comps.is_empty() {
+                return false;
+            }
+        }
+        let mut sets: Vec<(Vec<(Value, bool)>, bool)> = Vec::new();
+        for d in disjs {
+            let mut alts = Vec::new();
+            for (src, f) in &d.alts {
+                let val = match src {
+                    ConjSrc::Value(x) => self.scalar_of(x.clone()),
+                    ConjSrc::Expr(e, env) => self.alt_scalar(e, env),
+                };
+                match val {
+                    Some(Value::Disj(inner)) => {
+                        for (x, g) in &inner.items {
+                            alts.push((x.clone(), *f && (*g || !inner.has_default())));
+                        }
+                    }
+                    Some(x) => alts.push((x, *f)),
+                    None => return false,
+                }
+            }
+            sets.push((alts, d.has_default));
+        }
+        let mut acc: Vec<(Value, bool)> = vec![(self.v(v).value.clone(), true)];
+        let mut acc_hd = false;
+        let mut last_err = None;
+        for (alts, hd) in sets {
+            let mut next: Vec<(Value, bool)> = Vec::new();
+            for (a, fa) in &acc {
+                for (b, fb) in &alts {
+                    let m = meet(a, b);
+                    if let Value::Bottom(e) = &m {
+                        last_err = Some(e.clone());
+                        continue;
+                    }
+                    let flag = (*fa || !acc_hd) && (*fb || !hd);
+                    match next.iter().position(|(x, _)| same_scalar(x, &m)) {
+                        Some(p) => next[p].1 |= flag,
+                        None => next.push((m, flag)),
+                    }
+                }
+            }
+            acc = next;
+            acc_hd |= hd;
+            if acc.is_empty() {
+                break;
+            }
+        }
+        let span = disjs[0].span;
+        match acc.len() {
+            0 => {
+                let b = last_err.unwrap_or_else(|| bottom(ErrCode::Eval, "empty disjunction", vec![span]));
+                let mut b = (*b).clone();
+                b.spans.push(span);
+                self.vm(v).value = Value::Bottom(Rc::new(b));
+            }
+            1 => self.vm(v).value = acc.pop().expect("one value").0,
+            _ => {
+                let hd = acc_hd && acc.iter().any(|(_, f)| *f);
+                let items = acc.into_iter().map(|(x, f)| (x, f && hd)).collect();
+                self.vm(v).value = Value::Disj(Rc::new(Disj { items }));
+            }
+        }
+        true
+    }
+
+    /// The first real (non-incomplete) error anywhere in a branch.
+    fn branch_error(&mut self, item: &Value) -> Option<Rc<crate::cue::value::Bottom>> {
+        match item {
+            Value::Bottom(b) => Some(b.clone()),
+            Value::Vertex(b) => self.deep_error(*b),
+            _ => None,
+        }
+    }
+
+    fn position_equal(&mut self, results: &[(Value, bool)], item: &Value) -> Option<usize> {
+        (0..results.len()).find(|&i| self.values_equal(&results[i].0, item, 0))
+    }
+
+    /// Structural equality of evaluated values (used to merge equal alternatives).
+    pub(crate) fn values_equal(&mut self, a: &Value, b: &Value, depth: u32) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match (a, b) {
+            (Value::Vertex(x), Value::Vertex(y)) => {
+                let (x, y) = (self.deref(*x), self.deref(*y));
+                if x == y {
+                    return true;
+                }
+                self.expand(x);
+                self.expand(y);
+                let (x, y) = (self.deref(x), self.deref(y));
+                let (vx, vy) = (self.v(x), self.v(y));
+                if vx.is_struct != vy.is_struct || vx.list.is_some() != vy.list.is_some() {
+                    return false;
+                }
+                if !vx.is_struct && vx.list.is_none() {
+                    let (a, b) = (vx.value.clone(), vy.value.clone());
+                    return self.values_equal(&a, &b, depth + 1);
+                }
+                let la: Vec<VId> = vx.arcs.iter().copied().filter(|&a| self.v(a).arc_type == super::ArcType::Regular && self.v(a).label.is_regular()).collect();
+                let lb: Vec<VId> = vy.arcs.iter().copied().filter(|&a| self.v(a).arc_type == super::ArcType::Regular && self.v(a).label.is_regular()).collect();
+                if la.len() != lb.len() {
+                    return false;
+                }
+                for a in la {
+                    let label = self.v(a).label;
+                    let Some(b) = lb.iter().copied().find(|&b| self.v(b).label == label) else { return false };
+                    if !self.values_equal(&Value::Vertex(a), &Value::Vertex(b), depth + 1) {
+                        return false;
+                    }
+                }
+                true
+            }
+            (Value::Vertex(x), other) | (other, Value::Vertex(x)) => {
+                self.expand(*x);
+                let x = self.deref(*x);
+                let vx = self.v(x);
+                if vx.is_struct || vx.list.is_some() {
+                    return false;
+                }
+                let val = vx.value.clone();
+                self.values_equal(&val, other, depth + 1)
+            }
+            _ => same_scalar(a, b),
+        }
+    }
+}
+
+/// Equality of non-vertex values for merging alternatives.
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Top, Value::Top) => true,
+        (Value::Constraint(_), Value::Constraint(_)) | (Value::Disj(_), Value::Disj(_)) => a.to_string() == b.to_string(),
+        _ => a.kind() == b.kind() && scalar_eq(a, b) == Some(true),
+    }
+}
+
+impl Conjunct {
+    /// A conjunct holding a value.
+    pub fn value(v: Value, span: Span) -> Conjunct {
+        Conjunct { src: ConjSrc::Value(v), close: CloseCtx::default(), span }
+    }
+}

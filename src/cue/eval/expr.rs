@@ -1,0 +1,769 @@
+//! Evaluating expressions to values.
+
+use super::{ArcType, ConjSrc, Conjunct, CloseCtx, Engine, Env, EnvKind, Status, bottom};
+use crate::cue::ast::{BinOp, UnaryOp};
+use crate::cue::builtins;
+use crate::cue::ir::{Clause, Comprehension, Expr, ExprKind, Part, Ref};
+use crate::cue::label::Label;
+use crate::cue::num::Num;
+use crate::cue::value::{
+    BoundOp, Bottom, Disj, ErrCode, FuncRef, Kinds, VId, Value, bound_value, cmp_scalars,
+    meet, predecl_constraint, scalar_eq,
+};
+use crate::source::Span;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+impl Engine {
+    /// Evaluates an expression (lazily: references give vertices).
+    pub(crate) fn eval(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
+        if !self.enter() {
+            self.leave();
+            return Value::err("evaluation too deep (possible cycle)", vec![e.span]);
+        }
+        let r = self.eval_inner(e, env);
+        self.leave();
+        r
+    }
+
+    fn eval_inner(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Top => Value::Top,
+            ExprKind::Bottom => {
+                Value::bottom(ErrCode::User, "explicit error (_|_ literal) in source", vec![span])
+            }
+            ExprKind::Null => Value::Null,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Num(n) => Value::num(n.clone()),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Bytes(b) => Value::Bytes(b.clone()),
+            ExprKind::Type(p) => predecl_constraint(*p),
+            ExprKind::Func(f) => Value::Func(FuncRef::Predeclared(*f)),
+            ExprKind::PkgMember(pkg, name) => {
+                if let Some(b) = builtins::lookup(pkg, name) {
+                    Value::Func(FuncRef::Pkg(b))
+                } else if let Some(d) = builtins::constant(pkg, name) {
+                    self.from_data(&d)
+                } else {
+                    Value::err(format!("undefined: {pkg}.{name}"), vec![span])
+                }
+            }
+            ExprKind::Package(p) => Value::err(format!("cannot use package {p} as a value"), vec![span]),
+            ExprKind::Ref(r) => self.eval_ref(r, env, span),
+            ExprKind::Selector(x, label) => {
+                let base = self.eval(x, env);
+                self.select(base, *label, span)
+            }
+            ExprKind::Index(x, i) => {
+                let base = self.eval(x, env);
+                let iv = self.eval(i, env);
+                self.index(base, iv, span)
+            }
+            ExprKind::Slice(x, lo, hi) => self.slice(x, lo.as_ref(), hi.as_ref(), env, span),
+            ExprKind::Call(f, args) => self.call(f, args, env, span),
+            ExprKind::Unary(op, x) => self.unary(*op, x, env, span),
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, span, e),
+            ExprKind::Disj(_) => self.temp(e, env),
+            ExprKind::Struct(_) | ExprKind::List(_) => self.temp(e, env),
+            ExprKind::Interp(parts, bytes) => self.interp(parts, *bytes, env, span),
+        }
+    }
+
+    /// A fresh vertex holding `e` (for composite values in expression position).
+    pub(crate) fn temp(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
+        let parent = env_vertex(env);
+        let t = self.alloc(parent, Label::Temp);
+        let c = Conjunct { src: ConjSrc::Expr(e.clone(), env.clone()), close: CloseCtx::default(), span: e.span };
+        self.vm(t).conjuncts.push(c);
+        self.vm(t).arc_type = ArcType::Regular;
+        self.expand(t);
+        let t = self.deref(t);
+        let vx = self.v(t);
+        if !vx.is_struct && vx.list.is_none() && vx.arcs.is_empty() {
+            if let Some(e) = &vx.err {
+                return Value::Bottom(e.clone());
+            }
+            if !matches!(&vx.value, Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_)))) {
+                return vx.value.clone();
+            }
+        }
+        Value::Vertex(t)
+    }
+
+    fn eval_ref(&mut self, r: &Ref, env: &Rc<Env>, span: Span) -> Value {
+        let up = match r {
+            Ref::Field { up, .. } | Ref::Let { up, .. } | Ref::Var { up, .. } | Ref::PatternLabel { up } => *up,
+        };
+        let Some(target) = env_at(env, up) else {
+            return Value::err("internal: scope not found", vec![span]);
+        };
+        match (r, &target.kind) {
+            (Ref::Field { label, .. }, EnvKind::Struct { vertex, .. }) => {
+                let s = *vertex;
+                match self.lookup_arc(s, *label) {
+                    Some(a) => match self.v(a).arc_type {
+                        ArcType::Regular => Value::Vertex(a),
+                        _ => Value::incomplete(format!("cannot reference optional field: {}", label.selector()), vec![span]),
+                    },
+                    None => Value::incomplete(format!("reference {:?} not found", label.key_text()), vec![span]),
+                }
+            }
+            (Ref::Let { slot, .. }, EnvKind::Struct { lit, lets, .. }) => {
+                let slot = *slot as usize;
+                if let Some(v) = lets.borrow().get(slot).cloned().flatten() {
+                    return v;
+                }
+                let cycle = Value::bottom(ErrCode::Cycle, "cycle in let", vec![span]);
+                lets.borrow_mut()[slot] = Some(cycle);
+                let e = lit.lets[slot].clone();
+                let val = self.eval(&e, &target);
+                lets.borrow_mut()[slot] = Some(val.clone());
+                val
+            }
+            (Ref::Var { slot, .. }, EnvKind::Vars(vals)) => vals[*slot as usize].clone(),
+            (Ref::PatternLabel { .. }, EnvKind::Label(l)) => Value::str(&l.key_text()),
+            _ => Value::err("internal: reference does not match its scope", vec![span]),
+        }
+    }
+
+    /// Resolves a vertex for selection: expanded, forwarded, default chosen.
+    pub(crate) fn resolve_vertex(&mut self, w: VId, span: Span) -> Result<VId, Rc<Bottom>> {
+        let w = self.deref(w);
+        if self.v(w).status == Status::Expanding && self.v(w).arcs.is_empty() && !self.v(w).is_struct && self.v(w).list.is_none() {
+            return Err(bottom(ErrCode::Cycle, "cycle detected", vec![span]));
+        }
+        self.expand(w);
+        let w = self.deref(w);
+        if let Some(e) = &self.v(w).err {
+            if !e.is_incomplete() {
+                return Err(e.clone());
+            }
+        }
+        match self.v(w).value.clone() {
+            Value::Bottom(b) => Err(b),
+            Value::Disj(d) => match default_of(&d) {
+                Some(Value::Vertex(b)) => self.resolve_vertex(b, span),
+                _ => Ok(w),
+            },
+            _ => Ok(w),
+        }
+    }
+
+    pub(crate) fn select(&mut self, base: Value, label: Label, span: Span) -> Value {
+        match base {
+            Value::Vertex(w) => {
+                let w = match self.resolve_vertex(w, span) {
+                    Ok(w) => w,
+                    Err(b) => return Value::Bottom(b),
+                };
+                let vx = self.v(w);
+                if !vx.is_struct {
+                    if let Value::Disj(_) = &vx.value {
+                        return Value::incomplete(format!("unresolved disjunction {}: cannot select {}", vx.value, label.selector()), vec![span]);
+                    }
+                    if vx.list.is_some() {
+                        return Value::err(format!("invalid selector {} for a list", label.selector()), vec![span]);
+                    }
+                    if let Some(e) = &vx.err {
+                        return Value::Bottom(e.clone());
+                    }
+                    if !vx.value.kind().intersects(Kinds::STRUCT) && !matches!(vx.value, Value::Top) {
+                        return Value::err(format!("invalid selector {}: {} is not a struct", label.selector(), vx.value), vec![span]);
+                    }
+                }
+                match self.lookup_arc(w, label) {
+                    Some(a) if self.v(a).arc_type == ArcType::Regular => Value::Vertex(a),
+                    Some(_) => Value::incomplete(format!("cannot reference optional field: {}", label.selector()), vec![span]),
+                    None => {
+                        if let Some(e) = self.v(w).err.clone() {
+                            return Value::Bottom(e);
+                        }
+                        Value::incomplete(format!("undefined field: {}", label.selector()), vec![span])
+                    }
+                }
+            }
+            Value::Bottom(_) => base,
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => {
+                Value::incomplete(format!("{base} is not a struct: cannot select {}", label.selector()), vec![span])
+            }
+            other => Value::err(format!("invalid selector {}: {other} (type {}) is not a struct", label.selector(), other.kind()), vec![span]),
+        }
+    }
+
+    fn index(&mut self, base: Value, idx: Value, span: Span) -> Value {
+        let idx = match self.concrete(idx, span) {
+            Ok(i) => i,
+            Err(b) => return Value::Bottom(b),
+        };
+        match base {
+            Value::Vertex(w) => {
+                let w = match self.resolve_vertex(w, span) {
+                    Ok(w) => w,
+                    Err(b) => return Value::Bottom(b),
+                };
+                if self.v(w).list.is_some() {
+                    let i = match &idx {
+                        Value::Num(n) if n.is_int() => n.to_i64(),
+                        _ => return Value::err(format!("invalid list index {idx} (type {})", idx.kind()), vec![span]),
+                    };
+                    let closed = self.v(w).list.as_ref().is_some_and(|l| l.tails.is_empty());
+                    let Some(i) = i.filter(|i| *i >= 0) else {
+                        return Value::err(format!("invalid index {idx} (index must be non-negative)"), vec![span]);
+                    };
+                    match self.lookup_arc(w, Label::Index(i as u32)) {
+                        Some(a) => Value::Vertex(a),
+                        None if closed => Value::err(format!("invalid list index {i} (out of bounds)"), vec![span]),
+                        None => Value::incomplete(format!("invalid list index {i} (out of bounds)"), vec![span]),
+                    }
+                } else {
+                    match idx {
+                        Value::Str(s) => self.select(Value::Vertex(w), Label::string(&s), span),
+                        other => Value::err(format!("invalid struct index {other} (type {})", other.kind()), vec![span]),
+                    }
+                }
+            }
+            Value::Bottom(_) => base,
+            Value::Top | Value::Constraint(_) => Value::incomplete(format!("cannot index incomplete value {base}"), vec![span]),
+            other => Value::err(format!("invalid operation: {other}[{idx}] (type {} does not support indexing)", other.kind()), vec![span]),
+        }
+    }
+
+    fn slice(&mut self, x: &Expr, lo: Option<&Expr>, hi: Option<&Expr>, env: &Rc<Env>, span: Span) -> Value {
+        let base = self.eval(x, env);
+        let mut bound = |e: Option<&Expr>, this: &mut Engine| -> Result<Option<i64>, Value> {
+            let Some(e) = e else { return Ok(None) };
+            let v = this.eval(e, env);
+            match this.concrete(v, span) {
+                Ok(Value::Num(n)) if n.is_int() => Ok(n.to_i64()),
+                Ok(other) => Err(Value::err(format!("invalid slice index {other}"), vec![span])),
+                Err(b) => Err(Value::Bottom(b)),
+            }
+        };
+        let lo = match bound(lo, self) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let hi = match bound(hi, self) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let elems = match self.list_elements(base, span) {
+            Ok(e) => e,
+            Err(b) => return Value::Bottom(b),
+        };
+        let n = elems.len() as i64;
+        let (l, h) = (lo.unwrap_or(0), hi.unwrap_or(n));
+        if l < 0 || h > n || l > h {
+            return Value::err(format!("invalid slice indices [{l}:{h}] (length {n})"), vec![span]);
+        }
+        self.make_list(elems[l as usize..h as usize].iter().map(|&a| Value::Vertex(a)).collect(), span)
+    }
+
+    /// A closed list vertex of the given element values.
+    pub(crate) fn make_list(&mut self, elems: Vec<Value>, span: Span) -> Value {
+        let t = self.alloc(None, Label::Temp);
+        {
+            let tx = self.vm(t);
+            tx.arc_type = ArcType::Regular;
+            tx.list = Some(Box::new(super::ListInfo { closed_len: Some(elems.len()), max_len: elems.len(), ..Default::default() }));
+            tx.status = Status::Expanded;
+        }
+        for (i, el) in elems.into_iter().enumerate() {
+            let a = self.alloc(Some(t), Label::Index(i as u32));
+            self.vm(t).arcs.push(a);
+            self.vm(a).arc_type = ArcType::Regular;
+            self.vm(a).conjuncts.push(Conjunct::value(el, span));
+        }
+        Value::Vertex(t)
+    }
+
+    /// The element vertices of a (closed) list value.
+    pub(crate) fn list_elements(&mut self, val: Value, span: Span) -> Result<Vec<VId>, Rc<Bottom>> {
+        match val {
+            Value::Vertex(w) => {
+                let w = self.resolve_vertex(w, span)?;
+                if self.v(w).list.is_none() {
+                    return Err(bottom(ErrCode::Eval, "expected a list".to_string(), vec![span]));
+                }
+                Ok(self.v(w).arcs.clone())
+            }
+            Value::Bottom(b) => Err(b),
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => {
+                Err(bottom(ErrCode::Incomplete, format!("non-concrete list {val}"), vec![span]))
+            }
+            other => Err(bottom(ErrCode::Eval, format!("cannot use {other} (type {}) as list", other.kind()), vec![span])),
+        }
+    }
+
+    /// Resolves to a concrete value (defaults applied): an atom, or a struct/list vertex.
+    pub(crate) fn concrete(&mut self, val: Value, span: Span) -> Result<Value, Rc<Bottom>> {
+        match val {
+            Value::Vertex(w) => {
+                let w0 = self.deref(w);
+                if self.v(w0).status == Status::Expanding {
+                    let vx = self.v(w0);
+                    if !vx.is_struct && vx.list.is_none() {
+                        return Err(bottom(ErrCode::Cycle, "cycle detected", vec![span]));
+                    }
+                }
+                let w = self.resolve_vertex(w, span)?;
+                let vx = self.v(w);
+                if vx.is_struct || vx.list.is_some() {
+                    return Ok(Value::Vertex(w));
+                }
+                if let Some(e) = &vx.err {
+                    return Err(e.clone());
+                }
+                let inner = vx.value.clone();
+                self.concrete(inner, span)
+            }
+            Value::Disj(d) => match default_of(&d) {
+                Some(v) => self.concrete(v, span),
+                None => Err(bottom(ErrCode::Incomplete, format!("incomplete value {}", Value::Disj(d.clone())), vec![span])),
+            },
+            Value::Top | Value::Constraint(_) => {
+                Err(bottom(ErrCode::Incomplete, format!("incomplete value {val}"), vec![span]))
+            }
+            Value::Bottom(b) => Err(b),
+            other => Ok(other),
+        }
+    }
+
+    /// Evaluates a condition to a bool.
+    pub(crate) fn eval_bool(&mut self, e: &Expr, env: &Rc<Env>) -> Result<bool, Rc<Bottom>> {
+        let v = self.eval(e, env);
+        match self.concrete(v, e.span) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(bottom(ErrCode::Eval, format!("cannot use {other} (type {}) as bool", other.kind()), vec![e.span])),
+            Err(b) => Err(b),
+        }
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: &Expr, env: &Rc<Env>, span: Span) -> Value {
+        let v = self.eval(x, env);
+        let v = match self.concrete(v, span) {
+            Ok(v) => v,
+            Err(b) => {
+                if b.is_incomplete() {
+                    return Value::incomplete(format!("{} (operand to {})", b.msg, unary_symbol(op)), b.spans.clone());
+                }
+                return Value::Bottom(b);
+            }
+        };
+        let bad = |v: &Value| Value::err(format!("invalid operation {}{v} (type {})", unary_symbol(op), v.kind()), vec![span]);
+        match op {
+            UnaryOp::Neg => match &v {
+                Value::Num(n) => Value::num(n.neg()),
+                _ => bad(&v),
+            },
+            UnaryOp::Pos => match &v {
+                Value::Num(_) => v,
+                _ => bad(&v),
+            },
+            UnaryOp::Not => match &v {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => bad(&v),
+            },
+            UnaryOp::Default => v,
+            UnaryOp::Lt | UnaryOp::Le | UnaryOp::Gt | UnaryOp::Ge => {
+                if !matches!(v, Value::Num(_) | Value::Str(_) | Value::Bytes(_)) {
+                    return bad(&v);
+                }
+                let bop = match op {
+                    UnaryOp::Lt => BoundOp::Lt,
+                    UnaryOp::Le => BoundOp::Le,
+                    UnaryOp::Gt => BoundOp::Gt,
+                    _ => BoundOp::Ge,
+                };
+                bound_value(bop, v, None)
+            }
+            UnaryOp::Ne => {
+                if !v.is_atom() {
+                    return bad(&v);
+                }
+                bound_value(BoundOp::Ne, v, None)
+            }
+            UnaryOp::Match | UnaryOp::NotMatch => {
+                let Value::Str(s) = &v else { return bad(&v) };
+                match regex::Regex::new(s) {
+                    Ok(re) => {
+                        let bop = if op == UnaryOp::Match { BoundOp::Match } else { BoundOp::NotMatch };
+                        bound_value(bop, v.clone(), Some(Rc::new(re)))
+                    }
+                    Err(e) => Value::err(format!("invalid regular expression {s:?}: {e}"), vec![span]),
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, env: &Rc<Env>, span: Span, whole: &Expr) -> Value {
+        match op {
+            BinOp::And => {
+                let va = self.eval(a, env);
+                let vb = self.eval(b, env);
+                match (self.scalar_of(va.clone()), self.scalar_of(vb.clone())) {
+                    (Some(x), Some(y)) if !matches!(x, Value::Disj(_)) && !matches!(y, Value::Disj(_)) => {
+                        let m = meet(&x, &y);
+                        if let Value::Bottom(bt) = &m {
+                            let mut bt = (**bt).clone();
+                            bt.spans.extend([a.span, b.span]);
+                            return Value::Bottom(Rc::new(bt));
+                        }
+                        m
+                    }
+                    _ => self.temp(whole, env),
+                }
+            }
+            BinOp::Or => self.temp(whole, env),
+            BinOp::Eq | BinOp::Ne if matches!(b.kind, ExprKind::Bottom) || matches!(a.kind, ExprKind::Bottom) => {
+                let x = if matches!(b.kind, ExprKind::Bottom) { a } else { b };
+                let exists = self.exists(x, env);
+                Value::Bool(if op == BinOp::Ne { exists } else { !exists })
+            }
+            BinOp::LAnd | BinOp::LOr => {
+                let l = match self.eval_bool_operand(a, env, op) {
+                    Ok(v) => v,
+                    Err(e) => return e,
+                };
+                if (op == BinOp::LAnd && !l) || (op == BinOp::LOr && l) {
+                    return Value::Bool(l);
+                }
+                match self.eval_bool_operand(b, env, op) {
+                    Ok(r) => Value::Bool(r),
+                    Err(e) => e,
+                }
+            }
+            _ => {
+                let va = self.eval(a, env);
+                let vb = self.eval(b, env);
+                let x = match self.concrete(va, a.span) {
+                    Ok(x) => x,
+                    Err(e) => return operand_error(e, op),
+                };
+                let y = match self.concrete(vb, b.span) {
+                    Ok(y) => y,
+                    Err(e) => return operand_error(e, op),
+                };
+                self.binop_values(op, x, y, span)
+            }
+        }
+    }
+
+    fn eval_bool_operand(&mut self, e: &Expr, env: &Rc<Env>, op: BinOp) -> Result<bool, Value> {
+        let v = self.eval(e, env);
+        match self.concrete(v, e.span) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(Value::err(
+                format!("invalid operand {other} ('{}' requires bool, found {})", op.symbol(), other.kind()),
+                vec![e.span],
+            )),
+            Err(b) => Err(operand_error(b, op)),
+        }
+    }
+
+    /// `x != _|_`: does `x` evaluate without error to something concrete or composite?
+    fn exists(&mut self, x: &Expr, env: &Rc<Env>) -> bool {
+        let v = self.eval(x, env);
+        match v {
+            Value::Bottom(_) | Value::Top | Value::Constraint(_) | Value::Func(_) => false,
+            Value::Disj(d) => default_of(&d).is_some_and(|v| v.is_atom()),
+            Value::Vertex(w) => {
+                let Ok(w) = self.resolve_vertex(w, x.span) else { return false };
+                let vx = self.v(w);
+                if vx.is_struct || vx.list.is_some() {
+                    if vx.err.as_ref().is_some_and(|e| !e.is_incomplete()) {
+                        return false;
+                    }
+                    return self.deep_error(w).is_none();
+                }
+                if vx.err.is_some() {
+                    return false;
+                }
+                match vx.value.clone() {
+                    Value::Disj(d) => default_of(&d).is_some_and(|v| v.is_atom()),
+                    other => other.is_atom(),
+                }
+            }
+            atom => atom.is_atom(),
+        }
+    }
+
+    /// Applies a binary operator to concrete operands.
+    pub(crate) fn binop_values(&mut self, op: BinOp, x: Value, y: Value, span: Span) -> Value {
+        let invalid = |x: &Value, y: &Value| {
+            Value::err(
+                format!("invalid operands {x} and {y} to '{}' (type {} and {})", op.symbol(), kind_name(x), kind_name(y)),
+                vec![span],
+            )
+        };
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match (&x, &y) {
+                (Value::Num(a), Value::Num(b)) => match op {
+                    BinOp::Add => Value::num(a.add(b)),
+                    BinOp::Sub => Value::num(a.sub(b)),
+                    BinOp::Mul => Value::num(a.mul(b)),
+                    _ => match a.quo(b) {
+                        Some(q) => Value::num(q),
+                        None => Value::err("division by zero", vec![span]),
+                    },
+                },
+                (Value::Str(a), Value::Str(b)) if op == BinOp::Add => Value::str(&format!("{a}{b}")),
+                (Value::Bytes(a), Value::Bytes(b)) if op == BinOp::Add => {
+                    Value::Bytes(a.iter().chain(b.iter()).copied().collect::<Vec<u8>>().into())
+                }
+                (Value::Str(s), Value::Num(n)) | (Value::Num(n), Value::Str(s)) if op == BinOp::Mul => {
+                    match n.to_i64().filter(|&k| n.is_int() && k >= 0) {
+                        Some(k) => Value::str(&s.repeat(k as usize)),
+                        None => invalid(&x, &y),
+                    }
+                }
+                (Value::Vertex(a), Value::Vertex(b)) if op == BinOp::Add && self.is_list(*a) && self.is_list(*b) => {
+                    Value::err("Addition of lists is superseded by list.Concat; see https://cuelang.org/e/v0.11-list-arithmetic", vec![span])
+                }
+                (Value::Vertex(a), Value::Num(_)) | (Value::Num(_), Value::Vertex(a)) if op == BinOp::Mul && self.is_list(*a) => {
+                    Value::err("Multiplication of lists is superseded by list.Repeat; see https://cuelang.org/e/v0.11-list-arithmetic", vec![span])
+                }
+                _ => invalid(&x, &y),
+            },
+            BinOp::IntDiv | BinOp::IntMod | BinOp::IntQuo | BinOp::IntRem => match (&x, &y) {
+                (Value::Num(a), Value::Num(b)) if a.is_int() && b.is_int() => {
+                    let (crate::cue::num::Num::Int(a), crate::cue::num::Num::Int(b)) = (&**a, &**b) else { return invalid(&x, &y) };
+                    if b.is_zero() {
+                        return Value::err("division by zero", vec![span]);
+                    }
+                    let r = match op {
+                        BinOp::IntDiv => a.div_euclid(b),
+                        BinOp::IntMod => a.mod_euclid(b),
+                        BinOp::IntQuo => a.quo(b),
+                        _ => a.rem(b),
+                    };
+                    Value::num(Num::Int(r))
+                }
+                _ => invalid(&x, &y),
+            },
+            BinOp::Eq | BinOp::Ne => {
+                let eq = match (&x, &y) {
+                    (Value::Vertex(a), Value::Vertex(b)) if self.is_list(*a) && self.is_list(*b) => {
+                        match self.lists_equal(*a, *b, span) {
+                            Ok(e) => e,
+                            Err(b) => return Value::Bottom(b),
+                        }
+                    }
+                    (Value::Null, _) | (_, Value::Null) => matches!((&x, &y), (Value::Null, Value::Null)),
+                    _ => match scalar_eq(&x, &y) {
+                        Some(e) if x.kind().intersects(y.kind()) || (matches!(x, Value::Num(_)) && matches!(y, Value::Num(_))) => e,
+                        _ => return invalid(&x, &y),
+                    },
+                };
+                Value::Bool(if op == BinOp::Eq { eq } else { !eq })
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match cmp_scalars(&x, &y) {
+                Some(o) => Value::Bool(match op {
+                    BinOp::Lt => o == Ordering::Less,
+                    BinOp::Le => o != Ordering::Greater,
+                    BinOp::Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                }),
+                None => invalid(&x, &y),
+            },
+            BinOp::Match | BinOp::NotMatch => {
+                let text = match &x {
+                    Value::Str(s) => s.to_string(),
+                    Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                    _ => return invalid(&x, &y),
+                };
+                let Value::Str(pat) = &y else { return invalid(&x, &y) };
+                match regex::Regex::new(pat) {
+                    Ok(re) => Value::Bool(re.is_match(&text) == (op == BinOp::Match)),
+                    Err(e) => Value::err(format!("invalid regular expression {pat:?}: {e}"), vec![span]),
+                }
+            }
+            _ => invalid(&x, &y),
+        }
+    }
+
+    fn is_list(&self, v: VId) -> bool {
+        self.v(self.deref(v)).list.is_some()
+    }
+
+    fn lists_equal(&mut self, a: VId, b: VId, span: Span) -> Result<bool, Rc<Bottom>> {
+        let ea = self.list_elements(Value::Vertex(a), span)?;
+        let eb = self.list_elements(Value::Vertex(b), span)?;
+        if ea.len() != eb.len() {
+            return Ok(false);
+        }
+        for (x, y) in ea.into_iter().zip(eb) {
+            let x = self.concrete(Value::Vertex(x), span)?;
+            let y = self.concrete(Value::Vertex(y), span)?;
+            match self.binop_values(BinOp::Eq, x, y, span) {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(false),
+                Value::Bottom(b) => return Err(b),
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    fn interp(&mut self, parts: &[Part], bytes: bool, env: &Rc<Env>, span: Span) -> Value {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr(e) => {
+                    let v = self.eval(e, env);
+                    match self.concrete(v, e.span) {
+                        Ok(Value::Str(s)) => out.push_str(&s),
+                        Ok(Value::Num(n)) => out.push_str(&n.to_string()),
+                        Ok(Value::Bool(b)) => out.push_str(if b { "true" } else { "false" }),
+                        Ok(Value::Bytes(b)) => out.push_str(&String::from_utf8_lossy(&b)),
+                        Ok(other) => {
+                            let shown = self.short_string(&other);
+                            return Value::err(format!("invalid interpolation: cannot use {shown} (type {}) as type (bool|string|bytes|number)", kind_name(&other)), vec![e.span]);
+                        }
+                        Err(b) if b.is_incomplete() => {
+                            return Value::incomplete(format!("invalid interpolation: {}", b.msg.replace("incomplete value", "non-concrete value")), vec![span]);
+                        }
+                        Err(b) => return Value::Bottom(b),
+                    }
+                }
+            }
+        }
+        if bytes { Value::Bytes(out.into_bytes().into()) } else { Value::str(&out) }
+    }
+
+    /// The environments in which a comprehension's body is produced, in order.
+    pub(crate) fn comprehension_envs(&mut self, c: &Comprehension, env: &Rc<Env>) -> Result<Vec<Rc<Env>>, Rc<Bottom>> {
+        let mut out = Vec::new();
+        self.clauses(c, 0, env.clone(), &mut out)?;
+        Ok(out)
+    }
+
+    fn clauses(&mut self, c: &Comprehension, i: usize, env: Rc<Env>, out: &mut Vec<Rc<Env>>) -> Result<(), Rc<Bottom>> {
+        let Some(cl) = c.clauses.get(i) else {
+            out.push(env);
+            return Ok(());
+        };
+        match cl {
+            Clause::For { source, span } => {
+                let src = self.eval(source, &env);
+                for (k, v) in self.iterate(src, *span)? {
+                    let e2 = Rc::new(Env { up: Some(env.clone()), kind: EnvKind::Vars([k, v]) });
+                    self.clauses(c, i + 1, e2, out)?;
+                }
+                Ok(())
+            }
+            Clause::If(cond) => {
+                if self.eval_bool(cond, &env)? {
+                    self.clauses(c, i + 1, env, out)?;
+                }
+                Ok(())
+            }
+            Clause::Let(e) => {
+                let v = self.eval(e, &env);
+                let e2 = Rc::new(Env { up: Some(env.clone()), kind: EnvKind::Vars([v, Value::Top]) });
+                self.clauses(c, i + 1, e2, out)
+            }
+        }
+    }
+
+    /// Key/value pairs of a struct (regular fields, in order) or list.
+    fn iterate(&mut self, src: Value, span: Span) -> Result<Vec<(Value, Value)>, Rc<Bottom>> {
+        match src {
+            Value::Vertex(w) => {
+                if self.v(self.deref(w)).status == Status::Expanding {
+                    return Err(bottom(ErrCode::Cycle, "cycle: comprehension over a struct that is being evaluated", vec![span]));
+                }
+                let w = self.resolve_vertex(w, span)?;
+                if let Some(e) = &self.v(w).err {
+                    return Err(e.clone());
+                }
+                if self.v(w).list.is_some() {
+                    let arcs = self.v(w).arcs.clone();
+                    return Ok(arcs.into_iter().enumerate().map(|(i, a)| (Value::num(Num::int(i as i64)), Value::Vertex(a))).collect());
+                }
+                if self.v(w).is_struct {
+                    let arcs = self.ordered_arcs(w);
+                    let mut out = Vec::new();
+                    for a in arcs {
+                        let (label, at) = (self.v(a).label, self.v(a).arc_type);
+                        if at == ArcType::Regular && matches!(label, Label::Str(_)) {
+                            out.push((Value::str(&label.key_text()), Value::Vertex(a)));
+                        }
+                    }
+                    return Ok(out);
+                }
+                let val = self.v(w).value.clone();
+                match val {
+                    Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(ErrCode::Incomplete, format!("cannot range over {val} (incomplete)"), vec![span])),
+                    other => Err(bottom(ErrCode::Eval, format!("cannot range over {other} (found {}, want list or struct)", other.kind()), vec![span])),
+                }
+            }
+            Value::Bottom(b) => Err(b),
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(ErrCode::Incomplete, format!("cannot range over {src} (incomplete)"), vec![span])),
+            other => Err(bottom(ErrCode::Eval, format!("cannot range over {other} (found {}, want list or struct)", other.kind()), vec![span])),
+        }
+    }
+}
+
+fn unary_symbol(op: UnaryOp) -> &'static str {
+    match op {
+        UnaryOp::Neg => "-",
+        UnaryOp::Pos => "+",
+        UnaryOp::Not => "!",
+        UnaryOp::Default => "*",
+        UnaryOp::Lt => "<",
+        UnaryOp::Le => "<=",
+        UnaryOp::Gt => ">",
+        UnaryOp::Ge => ">=",
+        UnaryOp::Ne => "!=",
+        UnaryOp::Match => "=~",
+        UnaryOp::NotMatch => "!~",
+    }
+}
+
+fn kind_name(v: &Value) -> String {
+    match v {
+        Value::Vertex(_) => "struct|list".into(),
+        other => other.kind().to_string(),
+    }
+}
+
+fn operand_error(b: Rc<Bottom>, op: BinOp) -> Value {
+    if b.is_incomplete() && !b.msg.contains("in operand to") {
+        let msg = b.msg.replacen("incomplete value", "non-concrete value", 1);
+        return Value::bottom(b.code, format!("{msg} in operand to {}", op.symbol()), b.spans.clone());
+    }
+    Value::Bottom(b)
+}
+
+/// The environment `up` levels out.
+pub(crate) fn env_at(env: &Rc<Env>, up: u32) -> Option<Rc<Env>> {
+    let mut e = env.clone();
+    for _ in 0..up {
+        e = e.up.clone()?;
+    }
+    Some(e)
+}
+
+/// The vertex of the innermost struct environment.
+pub(crate) fn env_vertex(env: &Rc<Env>) -> Option<VId> {
+    let mut e = Some(env.clone());
+    while let Some(x) = e {
+        if let EnvKind::Struct { vertex, .. } = &x.kind {
+            return Some(*vertex);
+        }
+        e = x.up.clone();
+    }
+    None
+}
+
+/// The default of a disjunction, if there is exactly one candidate.
+pub(crate) fn default_of(d: &Disj) -> Option<Value> {
+    let defaults: Vec<&Value> = d.items.iter().filter(|(_, f)| *f).map(|(v, _)| v).collect();
+    if defaults.len() == 1 {
+        return Some(defaults[0].clone());
+    }
+    None
+}

@@ -1,0 +1,455 @@
+//! The evaluator: unification over a graph of vertices.
+//!
+//! A [`Vertex`] is one node of the value being computed (a field, a list
+//! element, the file root). It collects *conjuncts*: expressions paired with
+//! the environment they were written in. Expanding a vertex processes its
+//! conjuncts: struct literals add arcs (child vertices) and hand each child
+//! its field's expression; scalars meet into the vertex's value; references
+//! copy the referenced vertex's conjuncts (so `#D & {x: 2}` re-evaluates
+//! `#D`'s fields with this vertex as `self`, as CUE's late binding requires);
+//! disjunctions are resolved by evaluating each alternative in a clone;
+//! comprehensions run once the struct's own fields are known. Children are
+//! expanded lazily, when looked up or exported.
+//!
+//! Environments ([`Env`]) mirror the compile-time scopes of [`super::compile`],
+//! so a reference is "walk out `up` environments, take that field".
+//!
+//! Closedness (definitions, `close`) is tracked per vertex as groups of
+//! allowed labels (see `closed.rs`); cycles are caught three ways: a
+//! reference to an ancestor is a structural cycle, a vertex met again while
+//! it is being expanded is a reference cycle (incomplete), and depth limits
+//! stop anything else.
+
+mod builtin_call;
+mod closed;
+mod disjunct;
+mod expr;
+mod finalize;
+mod order;
+mod unify;
+
+pub use finalize::{ExportError, ExportErrors};
+
+use super::ir::{Expr, FieldInfo, StructLit};
+use super::label::Label;
+use super::value::{Bottom, ErrCode, VId, Value};
+use crate::source::Span;
+use closed::CloseState;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Vertices deeper than this are reported as a structural cycle.
+const MAX_VERTEX_DEPTH: u32 = 400;
+/// Nested evaluation calls beyond this are reported as an error.
+const MAX_EVAL_DEPTH: u32 = 2500;
+
+/// Where a vertex is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Conjuncts collected, nothing processed.
+    Unprocessed,
+    /// Conjuncts being processed.
+    Expanding,
+    /// Arcs and value known (children may still be unprocessed).
+    Expanded,
+}
+
+/// Whether a field must, may or does exist. Ordered: the smallest wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ArcType {
+    /// A regular field.
+    Regular,
+    /// `a!:` not yet given a regular value.
+    Required,
+    /// `a?:` only.
+    Optional,
+}
+
+/// Closedness context a conjunct carries (see `closed.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CloseCtx {
+    /// The closed group whose literals declare the allowed fields here.
+    pub group: Option<u32>,
+    /// The group that collects allowed labels at this vertex.
+    pub target: Option<u32>,
+    /// True for embeddings (they add allowed labels but impose no limit).
+    pub embedded: bool,
+}
+
+/// Where a conjunct's value comes from.
+#[derive(Clone, Debug)]
+pub enum ConjSrc {
+    /// An expression in an environment.
+    Expr(Expr, Rc<Env>),
+    /// An already computed value (scalars, or a vertex to share).
+    Value(Value),
+}
+
+/// One contribution to a vertex.
+#[derive(Clone, Debug)]
+pub struct Conjunct {
+    /// The value.
+    pub src: ConjSrc,
+    /// Closedness.
+    pub close: CloseCtx,
+    /// Source position (for errors).
+    pub span: Span,
+}
+
+/// A lexical environment (one per compile-time scope).
+#[derive(Debug)]
+pub struct Env {
+    /// Enclosing environment.
+    pub up: Option<Rc<Env>>,
+    /// What this scope holds.
+    pub kind: EnvKind,
+}
+
+/// Scope contents.
+#[derive(Debug)]
+pub enum EnvKind {
+    /// A struct literal being unified into `vertex`.
+    Struct {
+        /// The vertex receiving the literal's fields.
+        vertex: VId,
+        /// The literal (for its lets).
+        lit: Rc<StructLit>,
+        /// Let values, computed on first use.
+        lets: RefCell<Vec<Option<Value>>>,
+    },
+    /// The label a pattern constraint matched.
+    Label(Label),
+    /// Comprehension variables.
+    Vars([Value; 2]),
+}
+
+/// A pattern constraint `[p]: v` registered on a struct vertex.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The label constraint (evaluated).
+    pub matcher: Value,
+    /// The value for matching fields.
+    pub value: Expr,
+    /// Environment of the declaring literal.
+    pub env: Rc<Env>,
+    /// Closedness for the produced conjuncts.
+    pub close: CloseCtx,
+    /// Declaration span.
+    pub span: Span,
+}
+
+/// A comprehension waiting for its struct's fields to be known.
+#[derive(Clone, Debug)]
+pub struct PendingComp {
+    /// The comprehension or dynamic field.
+    pub kind: PendingKind,
+    /// Environment it was written in.
+    pub env: Rc<Env>,
+    /// Closedness for what it yields.
+    pub close: CloseCtx,
+}
+
+/// Deferred struct declarations.
+#[derive(Clone, Debug)]
+pub enum PendingKind {
+    /// `for`/`if`/`let` … `{…}`.
+    Comp(Rc<super::ir::Comprehension>),
+    /// `(expr): value` whose label could not be computed yet.
+    DynField(Expr, super::ast::Constraint, Expr, Rc<FieldInfo>),
+}
+
+/// A disjunction met while expanding, to be resolved in clones.
+#[derive(Clone, Debug)]
+pub struct PendingDisj {
+    /// Alternatives with their default marks.
+    pub alts: Vec<(ConjSrc, bool)>,
+    /// True when the disjunction is marked (has a default).
+    pub has_default: bool,
+    /// Closedness for the chosen alternative.
+    pub close: CloseCtx,
+    /// Span of the disjunction.
+    pub span: Span,
+}
+
+/// List bookkeeping.
+#[derive(Clone, Debug, Default)]
+pub struct ListInfo {
+    /// Length of the closed literal, if any (all closed literals must agree).
+    pub closed_len: Option<usize>,
+    /// Largest element count of any literal.
+    pub max_len: usize,
+    /// Tail constraints `...T`: (first index they apply to, expression, env, closedness).
+    pub tails: Vec<(usize, Option<Expr>, Option<Rc<Env>>, CloseCtx)>,
+    /// Incompatible lengths met.
+    pub conflict: Option<(usize, usize)>,
+}
+
+/// A node of the value graph.
+#[derive(Debug)]
+pub struct Vertex {
+    /// Parent (none for roots).
+    pub parent: Option<VId>,
+    /// Label in the parent.
+    pub label: Label,
+    /// Depth from the root.
+    pub depth: u32,
+    /// Regular, required or optional.
+    pub arc_type: ArcType,
+    /// Processing state.
+    pub status: Status,
+    /// Contributions.
+    pub conjuncts: Vec<Conjunct>,
+    /// Accumulated scalar value (`Top` for structs and lists).
+    pub value: Value,
+    /// Positions that contributed to `value`.
+    pub value_spans: Vec<Span>,
+    /// A struct literal was unified in.
+    pub is_struct: bool,
+    /// A list literal was unified in.
+    pub list: Option<Box<ListInfo>>,
+    /// Children, in insertion order.
+    pub arcs: Vec<VId>,
+    /// Pattern constraints.
+    pub patterns: Vec<Pattern>,
+    /// How many of the parent's patterns were applied to this vertex.
+    pub patterns_applied: usize,
+    /// True once the parent applies patterns to new arcs immediately.
+    pub patterns_live: bool,
+    /// Closedness groups.
+    pub closed: Option<Box<CloseState>>,
+    /// Deferred comprehensions and dynamic fields.
+    pub comps: Vec<PendingComp>,
+    /// Disjunctions to resolve.
+    pub disjs: Vec<PendingDisj>,
+    /// Fixed choices when this vertex is a disjunction branch (by encounter order).
+    pub choices: Option<Rc<Vec<usize>>>,
+    /// Disjunctions met so far while expanding (to index `choices`).
+    pub disj_seen: usize,
+    /// The branch this vertex resolved to.
+    pub forward: Option<VId>,
+    /// A struct-level error (conflict of kinds, failed comprehension, …).
+    pub err: Option<Rc<Bottom>>,
+    /// Built directly from data (JSON, builtin results): arcs are final, no conjuncts.
+    pub built: bool,
+    /// Field declarations that contributed (docs, attributes).
+    pub infos: Vec<Rc<FieldInfo>>,
+    /// Struct literals unified in, with a position for field ordering.
+    pub lits: Vec<(Rc<StructLit>, Span, bool)>,
+    /// Validators on composite values (`struct.MinFields(1)`).
+    pub validators: Vec<super::value::Validator>,
+}
+
+impl Vertex {
+    fn new(parent: Option<VId>, label: Label, depth: u32) -> Vertex {
+        Vertex {
+            parent,
+            label,
+            depth,
+            arc_type: ArcType::Optional,
+            status: Status::Unprocessed,
+            conjuncts: Vec::new(),
+            value: Value::Top,
+            value_spans: Vec::new(),
+            is_struct: false,
+            list: None,
+            arcs: Vec::new(),
+            patterns: Vec::new(),
+            patterns_applied: 0,
+            patterns_live: false,
+            closed: None,
+            comps: Vec::new(),
+            disjs: Vec::new(),
+            choices: None,
+            disj_seen: 0,
+            forward: None,
+            err: None,
+            built: false,
+            infos: Vec::new(),
+            lits: Vec::new(),
+            validators: Vec::new(),
+        }
+    }
+}
+
+/// The evaluation context: the vertex arena and evaluation state.
+#[derive(Default)]
+pub struct Engine {
+    pub(crate) vertices: Vec<Vertex>,
+    next_group: u32,
+    depth: u32,
+    /// Active (into, from) reference copies, to stop reference cycles.
+    ref_stack: Vec<(VId, VId)>,
+}
+
+impl Engine {
+    /// A fresh engine.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Number of vertices allocated (a cost measure).
+    pub fn vertex_count(&self) -> usize {
+        self.vertices.len()
+    }
+
+    pub(crate) fn v(&self, id: VId) -> &Vertex {
+        &self.vertices[id.0 as usize]
+    }
+
+    pub(crate) fn vm(&mut self, id: VId) -> &mut Vertex {
+        &mut self.vertices[id.0 as usize]
+    }
+
+    /// A new root vertex.
+    pub fn new_root(&mut self) -> VId {
+        self.alloc(None, Label::Temp)
+    }
+
+    pub(crate) fn alloc(&mut self, parent: Option<VId>, label: Label) -> VId {
+        let depth = parent.map_or(0, |p| self.v(p).depth + 1);
+        let id = VId(self.vertices.len() as u32);
+        self.vertices.push(Vertex::new(parent, label, depth));
+        id
+    }
+
+    /// Adds a conjunct to a vertex (processing it now if the vertex is being expanded).
+    pub fn add_conjunct(&mut self, v: VId, c: Conjunct) {
+        self.push_conjunct(v, c);
+    }
+
+    /// Follows disjunction forwards.
+    pub fn deref(&self, mut v: VId) -> VId {
+        while let Some(f) = self.v(v).forward {
+            v = f;
+        }
+        v
+    }
+
+    fn fresh_group(&mut self) -> u32 {
+        self.next_group += 1;
+        self.next_group
+    }
+
+    /// The field path of a vertex, CUE style (`a.b.0.c`).
+    pub fn path(&self, v: VId) -> String {
+        let mut labels = Vec::new();
+        let mut cur = Some(v);
+        while let Some(c) = cur {
+            let vx = self.v(c);
+            if vx.parent.is_some() && vx.label != Label::Temp {
+                labels.push(vx.label);
+            }
+            cur = vx.parent;
+        }
+        labels.reverse();
+        let mut out = String::new();
+        for l in labels {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&l.selector());
+        }
+        out
+    }
+
+    /// True when `a` is a strict ancestor of `v`.
+    pub(crate) fn is_ancestor(&self, a: VId, v: VId) -> bool {
+        let mut cur = self.v(v).parent;
+        while let Some(c) = cur {
+            if c == a {
+                return true;
+            }
+            cur = self.v(c).parent;
+        }
+        false
+    }
+
+    /// True when the vertex or one of its ancestors is a definition.
+    pub(crate) fn in_definition(&self, v: VId) -> bool {
+        let mut cur = Some(v);
+        while let Some(c) = cur {
+            if self.v(c).label.is_def() {
+                return true;
+            }
+            cur = self.v(c).parent;
+        }
+        false
+    }
+
+    /// Records an error on a vertex (the first real error wins over incomplete ones).
+    pub(crate) fn set_err(&mut self, v: VId, b: Rc<Bottom>) {
+        let vx = self.vm(v);
+        match &vx.err {
+            Some(old) if !old.is_incomplete() || b.is_incomplete() => {}
+            _ => vx.err = Some(b),
+        }
+    }
+
+    pub(crate) fn set_err_value(&mut self, v: VId, val: &Value) {
+        if let Value::Bottom(b) = val {
+            self.set_err(v, b.clone());
+        }
+    }
+
+    /// The error of a vertex itself (not its children), if any.
+    pub fn vertex_error(&self, v: VId) -> Option<Rc<Bottom>> {
+        let vx = self.v(self.deref(v));
+        if let Some(e) = &vx.err {
+            return Some(e.clone());
+        }
+        match &vx.value {
+            Value::Bottom(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    /// True when the (expanded) vertex is a list.
+    pub fn is_list_vertex(&mut self, v: VId) -> bool {
+        self.expand(v);
+        self.v(self.deref(v)).list.is_some()
+    }
+
+    /// The regular field `label` of `v` (after expansion and default selection).
+    pub fn lookup_field(&mut self, v: VId, label: Label) -> Option<VId> {
+        let v = self.resolve_vertex(v, Span::default()).ok()?;
+        let a = self.lookup_arc(v, label)?;
+        (self.v(a).arc_type == ArcType::Regular).then_some(a)
+    }
+
+    /// The arc `label` of `v` whatever its kind (hidden, definition, optional).
+    pub fn lookup_label(&mut self, v: VId, label: Label) -> Option<VId> {
+        let v = self.resolve_vertex(v, Span::default()).ok()?;
+        self.lookup_arc(v, label)
+    }
+
+    /// The arc `label` of `v`, created as a regular field if missing.
+    pub fn field_arc(&mut self, v: VId, label: Label) -> VId {
+        let a = self.get_or_create_arc(v, label);
+        self.set_arc_type(a, ArcType::Regular);
+        a
+    }
+
+    /// The doc comments of the fields that contributed to a vertex.
+    pub fn docs(&self, v: VId) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in &self.v(self.deref(v)).infos {
+            out.extend(i.docs.iter().cloned());
+            out.extend(i.line_comment.iter().cloned());
+        }
+        out
+    }
+
+    fn enter(&mut self) -> bool {
+        self.depth += 1;
+        self.depth <= MAX_EVAL_DEPTH
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+/// Builds a bottom with spans.
+pub(crate) fn bottom(code: ErrCode, msg: impl Into<String>, spans: Vec<Span>) -> Rc<Bottom> {
+    Rc::new(Bottom { code, msg: msg.into(), spans, path: None })
+}

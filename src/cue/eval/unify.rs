@@ -1,0 +1,684 @@
+//! Expanding a vertex: processing conjuncts into arcs and a value.
+
+use super::closed::Source;
+use super::{
+    ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, EnvKind, ListInfo, MAX_VERTEX_DEPTH,
+    Pattern, PendingComp, PendingKind, Status, bottom,
+};
+use crate::cue::ast::{BinOp, Constraint};
+use crate::cue::ir::{Decl, Expr, ExprKind, Func, ListElem, ListLit, StructLit};
+use crate::cue::label::Label;
+use crate::cue::value::{ErrCode, Kinds, VId, Value, meet};
+use crate::source::Span;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Engine {
+    /// Processes a vertex's conjuncts (once). Children stay unprocessed.
+    pub(crate) fn expand(&mut self, v: VId) {
+        let v = self.deref(v);
+        if self.v(v).status != Status::Unprocessed {
+            return;
+        }
+        self.vm(v).status = Status::Expanding;
+        if !self.enter() {
+            self.leave();
+            let b = bottom(ErrCode::Eval, "evaluation too deep (possible cycle)", vec![]);
+            self.set_err(v, b);
+            self.vm(v).status = Status::Expanded;
+            return;
+        }
+        if self.v(v).depth > MAX_VERTEX_DEPTH {
+            let spans = self.v(v).conjuncts.iter().take(2).map(|c| c.span).collect();
+            self.set_err(v, bottom(ErrCode::StructuralCycle, "structural cycle", spans));
+            self.vm(v).status = Status::Expanded;
+            self.leave();
+            return;
+        }
+        let n = self.v(v).conjuncts.len();
+        for i in 0..n {
+            let c = self.v(v).conjuncts[i].clone();
+            self.process(v, c);
+        }
+        if !self.v(v).disjs.is_empty() {
+            self.resolve_disjunctions(v);
+        }
+        if self.v(v).forward.is_none() {
+            self.vm(v).patterns_live = true;
+            self.apply_patterns(v);
+            self.run_pending(v);
+            self.apply_tails(v);
+            self.check_list(v);
+            self.check_closed(v);
+        }
+        self.vm(v).status = Status::Expanded;
+        self.leave();
+    }
+
+    /// Adds a conjunct; a vertex being expanded processes it at once, an
+    /// expanded one starts over.
+    pub(crate) fn push_conjunct(&mut self, v: VId, c: Conjunct) {
+        let st = self.v(v).status;
+        if self.v(v).built {
+            return;
+        }
+        self.vm(v).conjuncts.push(c.clone());
+        match st {
+            Status::Unprocessed => {}
+            Status::Expanding => self.process(v, c),
+            Status::Expanded => self.reset(v),
+        }
+    }
+
+    /// Forgets everything derived from the conjuncts so they are processed again.
+    fn reset(&mut self, v: VId) {
+        let vx = self.vm(v);
+        vx.status = Status::Unprocessed;
+        vx.value = Value::Top;
+        vx.value_spans.clear();
+        vx.is_struct = false;
+        vx.list = None;
+        vx.arcs.clear();
+        vx.patterns.clear();
+        vx.patterns_live = false;
+        vx.closed = None;
+        vx.comps.clear();
+        vx.disjs.clear();
+        vx.disj_seen = 0;
+        vx.forward = None;
+        vx.err = None;
+        vx.lits.clear();
+        vx.validators.clear();
+    }
+
+    fn process(&mut self, v: VId, c: Conjunct) {
+        self.note_close(v, &c.close);
+        match c.src {
+            ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, c.close, c.span),
+            ConjSrc::Value(val) => self.add_value(v, val, c.close, c.span),
+        }
+    }
+
+    pub(crate) fn add_expr(&mut self, v: VId, e: &Expr, env: &Rc<Env>, cc: CloseCtx, span: Span) {
+        match &e.kind {
+            ExprKind::Struct(lit) => self.add_struct(v, lit, env, cc, e.span),
+            ExprKind::List(lit) => self.add_list(v, lit, env, cc),
+            ExprKind::Binary(BinOp::And, a, b) => {
+                self.add_expr(v, a, env, cc, a.span);
+                self.add_expr(v, b, env, cc, b.span);
+            }
+            ExprKind::Disj(items) if items.len() == 1 => {
+                self.add_expr(v, &items[0].0, env, cc, span)
+            }
+            ExprKind::Disj(items) => self.add_disj(v, items, env, cc, e.span),
+            ExprKind::Top => {}
+            ExprKind::Call(f, args) if args.len() == 1 => match &f.kind {
+                ExprKind::Func(Func::Close) => {
+                    let g = self.fresh_group();
+                    let cc2 = self.ref_close(v, &cc, &CloseCtx::default(), Some(g));
+                    self.note_close(v, &cc2);
+                    self.add_expr(v, &args[0], env, cc2, span);
+                }
+                ExprKind::Func(Func::And) => {
+                    let list = self.eval(&args[0], env);
+                    match self.list_elements(list, e.span) {
+                        Ok(elems) => {
+                            for el in elems {
+                                self.add_value(v, Value::Vertex(el), cc, span);
+                            }
+                        }
+                        Err(b) => self.set_err(v, b),
+                    }
+                }
+                ExprKind::Func(Func::Or) => {
+                    let list = self.eval(&args[0], env);
+                    match self.list_elements(list, e.span) {
+                        Ok(elems) if elems.is_empty() => {
+                            self.set_err(v, bottom(ErrCode::Eval, "empty list in call to or", vec![e.span]))
+                        }
+                        Ok(elems) => {
+                            let alts = elems.into_iter().map(|x| (ConjSrc::Value(Value::Vertex(x)), false)).collect();
+                            self.push_disj(v, alts, false, cc, span);
+                        }
+                        Err(b) => self.set_err(v, b),
+                    }
+                }
+                _ => {
+                    let val = self.eval(e, env);
+                    self.add_value(v, val, cc, span);
+                }
+            },
+            _ => {
+                let val = self.eval(e, env);
+                self.add_value(v, val, cc, span);
+            }
+        }
+    }
+
+    pub(crate) fn add_value(&mut self, v: VId, val: Value, cc: CloseCtx, span: Span) {
+        match val {
+            Value::Vertex(w) => self.add_vertex(v, w, cc, span),
+            Value::Disj(d) => {
+                let alts = d.items.iter().map(|(x, f)| (ConjSrc::Value(x.clone()), *f)).collect();
+                self.push_disj(v, alts, d.has_default(), cc, span);
+            }
+            Value::Bottom(b) => {
+                let mut b = (*b).clone();
+                if b.spans.is_empty() {
+                    b.spans.push(span);
+                }
+                self.set_err(v, Rc::new(b));
+            }
+            Value::Top => {}
+            Value::Func(_) => {
+                self.set_err(v, bottom(ErrCode::Eval, "cannot use a function as a value", vec![span]))
+            }
+            other => self.meet_value(v, other, span),
+        }
+    }
+
+    /// Meets a scalar or scalar constraint into a vertex.
+    fn meet_value(&mut self, v: VId, val: Value, span: Span) {
+        let vx = self.v(v);
+        if vx.is_struct || vx.list.is_some() {
+            let kind = if vx.is_struct { Kinds::STRUCT } else { Kinds::LIST };
+            if let Value::Constraint(c) = &val {
+                if c.kinds.intersects(kind) && c.bounds.is_empty() {
+                    self.vm(v).validators.extend(c.validators.iter().cloned());
+                    return;
+                }
+            }
+            let what = if vx.is_struct { "struct" } else { "list" };
+            let mut spans = vx.value_spans.clone();
+            spans.push(span);
+            let msg = format!(
+                "conflicting values {val} and {} (mismatched types {} and {what})",
+                if vx.is_struct { "{...}" } else { "[...]" },
+                val.kind()
+            );
+            self.set_err(v, bottom(ErrCode::Eval, msg, spans));
+            return;
+        }
+        let new = meet(&vx.value, &val);
+        let vx = self.vm(v);
+        vx.value_spans.push(span);
+        if let Value::Bottom(b) = &new {
+            let mut b = (**b).clone();
+            b.spans.extend(vx.value_spans.iter().copied());
+            b.spans.sort();
+            b.spans.dedup();
+            vx.value = Value::Bottom(Rc::new(b));
+        } else {
+            vx.value = new;
+        }
+    }
+
+    /// Unifies the vertex `w` into `v`: copies its conjuncts (late binding),
+    /// or shares its arcs when `w` was built from data or is a fixed branch.
+    fn add_vertex(&mut self, v: VId, w: VId, cc: CloseCtx, span: Span) {
+        if w == v || self.deref(w) == v {
+            return;
+        }
+        if self.v(w).built || self.v(w).choices.is_some() || self.v(w).conjuncts.is_empty() {
+            return self.share_vertex(v, w, cc, span);
+        }
+        if self.is_ancestor(w, v) {
+            let b = bottom(ErrCode::StructuralCycle, "structural cycle", vec![span]);
+            self.set_err(v, b);
+            return;
+        }
+        if self.ref_stack.contains(&(v, w)) {
+            return; // a reference cycle adds no information
+        }
+        if let Some(p) = self.v(w).parent {
+            if self.v(p).status != Status::Unprocessed {
+                self.ensure_patterns(p, w);
+            }
+        }
+        let closing = if self.closing_ref(v, w) { Some(self.fresh_group()) } else { None };
+        self.ref_stack.push((v, w));
+        let conjs = self.v(w).conjuncts.clone();
+        for c in conjs {
+            let cc2 = self.ref_close(v, &cc, &c.close, closing);
+            self.note_close(v, &cc2);
+            match c.src {
+                ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, cc2, c.span),
+                ConjSrc::Value(val) => self.add_value(v, val, cc2, c.span),
+            }
+        }
+        self.ref_stack.pop();
+        let infos = self.v(w).infos.clone();
+        let vx = self.vm(v);
+        for i in infos {
+            if !vx.infos.iter().any(|x| Rc::ptr_eq(x, &i)) {
+                vx.infos.push(i);
+            }
+        }
+    }
+
+    /// A reference closes when it reaches into a definition that does not enclose `v`.
+    fn closing_ref(&self, v: VId, w: VId) -> bool {
+        let mut cur = Some(w);
+        while let Some(c) = cur {
+            if self.v(c).label.is_def() && c != v && !self.is_ancestor(c, v) {
+                return true;
+            }
+            cur = self.v(c).parent;
+        }
+        false
+    }
+
+    /// Unifies an evaluated vertex into `v` structurally.
+    fn share_vertex(&mut self, v: VId, w: VId, cc: CloseCtx, span: Span) {
+        self.expand(w);
+        let w = self.deref(w);
+        if let Some(e) = self.vertex_error(w) {
+            self.set_err(v, e);
+            return;
+        }
+        let (is_struct, list) = (self.v(w).is_struct, self.v(w).list.clone());
+        if !is_struct && list.is_none() {
+            let val = self.v(w).value.clone();
+            self.add_value(v, val, cc, span);
+            return;
+        }
+        if is_struct && !self.mark_struct(v, span) {
+            return;
+        }
+        if let Some(l) = &list {
+            if !self.mark_list(v, span) {
+                return;
+            }
+            let n = self.v(w).arcs.len();
+            let info = self.vm(v).list.get_or_insert_with(Default::default);
+            if l.closed_len.is_some() {
+                match info.closed_len {
+                    Some(c) if c != n => info.conflict = Some((c, n)),
+                    _ => info.closed_len = Some(n),
+                }
+            }
+            info.max_len = info.max_len.max(n);
+            info.tails.extend(l.tails.iter().cloned());
+        }
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let arcs = self.v(w).arcs.clone();
+        for a in arcs {
+            let (label, at) = (self.v(a).label, self.v(a).arc_type);
+            let c = self.get_or_create_arc(v, label);
+            self.set_arc_type(c, at);
+            let infos = self.v(a).infos.clone();
+            self.vm(c).infos.extend(infos);
+            self.push_conjunct(c, Conjunct { src: ConjSrc::Value(Value::Vertex(a)), close: child, span });
+        }
+        let vals = self.v(w).validators.clone();
+        self.vm(v).validators.extend(vals);
+    }
+
+    fn kind_conflict(&mut self, v: VId, what: &str, span: Span) {
+        let vx = self.v(v);
+        let other = if vx.is_struct {
+            "{...}".to_string()
+        } else if vx.list.is_some() {
+            "[...]".to_string()
+        } else {
+            vx.value.to_string()
+        };
+        let okind = if vx.is_struct {
+            "struct".to_string()
+        } else if vx.list.is_some() {
+            "list".to_string()
+        } else {
+            vx.value.kind().to_string()
+        };
+        let sample = if what == "struct" { "{...}" } else { "[...]" };
+        let mut spans = vx.value_spans.clone();
+        spans.push(span);
+        let msg = format!("conflicting values {sample} and {other} (mismatched types {what} and {okind})");
+        self.set_err(v, bottom(ErrCode::Eval, msg, spans));
+    }
+
+    /// Marks `v` as a struct; false (and an error) if it cannot be one.
+    pub(crate) fn mark_struct(&mut self, v: VId, span: Span) -> bool {
+        let vx = self.v(v);
+        if vx.list.is_some() || (!vx.value.kind().intersects(Kinds::STRUCT) && !vx.value.is_bottom()) {
+            self.kind_conflict(v, "struct", span);
+            return false;
+        }
+        self.vm(v).is_struct = true;
+        true
+    }
+
+    /// Marks `v` as a list; false (and an error) if it cannot be one.
+    pub(crate) fn mark_list(&mut self, v: VId, span: Span) -> bool {
+        let vx = self.v(v);
+        if vx.is_struct || (!vx.value.kind().intersects(Kinds::LIST) && !vx.value.is_bottom()) {
+            self.kind_conflict(v, "list", span);
+            return false;
+        }
+        self.vm(v).list.get_or_insert_with(Default::default);
+        true
+    }
+
+    pub(crate) fn set_arc_type(&mut self, a: VId, t: ArcType) {
+        let vx = self.vm(a);
+        if t < vx.arc_type {
+            vx.arc_type = t;
+        }
+    }
+
+    fn constraint_arc_type(c: Constraint) -> ArcType {
+        match c {
+            Constraint::Regular => ArcType::Regular,
+            Constraint::Required => ArcType::Required,
+            Constraint::Optional => ArcType::Optional,
+        }
+    }
+
+    fn add_struct(&mut self, v: VId, lit: &Rc<StructLit>, env: &Rc<Env>, cc: CloseCtx, span: Span) {
+        if lit.is_struct && !self.mark_struct(v, span) {
+            return;
+        }
+        let lets = RefCell::new(vec![None; lit.lets.len()]);
+        let new_env = Rc::new(Env {
+            up: Some(env.clone()),
+            kind: EnvKind::Struct { vertex: v, lit: lit.clone(), lets },
+        });
+        if let Some(t) = cc.target {
+            self.add_source(v, t, Source::Lit(lit.clone()));
+        }
+        self.vm(v).lits.push((lit.clone(), span, cc.embedded));
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let needs_embed = lit.decls.iter().any(|d| {
+            matches!(d, Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. })
+        });
+        let embed_cc = if !needs_embed || cc.group.is_some() {
+            CloseCtx { group: cc.group, target: cc.group, embedded: true }
+        } else {
+            let p = self.fresh_group();
+            self.add_source(v, p, Source::Lit(lit.clone()));
+            CloseCtx { group: None, target: Some(p), embedded: true }
+        };
+        for d in &lit.decls {
+            match d {
+                Decl::Field { label, constraint, value, info } => {
+                    let a = self.get_or_create_arc(v, *label);
+                    self.set_arc_type(a, Self::constraint_arc_type(*constraint));
+                    self.vm(a).infos.push(info.clone());
+                    let c = Conjunct { src: ConjSrc::Expr(value.clone(), new_env.clone()), close: child, span: value.span };
+                    self.push_conjunct(a, c);
+                }
+                Decl::Pattern { pattern, value, span } => {
+                    let m = self.eval(pattern, &new_env);
+                    let m = self.pattern_matcher(m);
+                    if let Some(t) = cc.target {
+                        self.add_source(v, t, Source::Pattern(m.clone()));
+                    }
+                    let p = Pattern { matcher: m, value: value.clone(), env: new_env.clone(), close: child, span: *span };
+                    self.add_pattern(v, p);
+                }
+                Decl::Ellipsis(t, sp) => {
+                    if let Some(tg) = cc.target {
+                        self.add_source(v, tg, Source::All);
+                    }
+                    if let Some(t) = t {
+                        let p = Pattern { matcher: Value::Top, value: t.clone(), env: new_env.clone(), close: child, span: *sp };
+                        self.add_pattern(v, p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for d in &lit.decls {
+            match d {
+                Decl::Embed(e) => self.add_expr(v, e, &new_env, embed_cc, e.span),
+                Decl::Comprehension(c) => self.vm(v).comps.push(PendingComp {
+                    kind: PendingKind::Comp(c.clone()),
+                    env: new_env.clone(),
+                    close: embed_cc,
+                }),
+                Decl::DynField { label, constraint, value, info } => {
+                    let kind = PendingKind::DynField(label.clone(), *constraint, value.clone(), info.clone());
+                    let p = PendingComp { kind, env: new_env.clone(), close: child };
+                    if !self.try_dyn_field(v, &p, false) {
+                        self.vm(v).comps.push(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds a dynamic field if its label can be computed; false to retry later.
+    fn try_dyn_field(&mut self, v: VId, p: &PendingComp, last_try: bool) -> bool {
+        let PendingKind::DynField(label, constraint, value, info) = &p.kind else { return true };
+        let lv = self.eval(label, &p.env);
+        let l = match self.concrete(lv, label.span) {
+            Ok(Value::Str(s)) => Label::string(&s),
+            Ok(other) => {
+                let msg = format!("invalid label type {}: must be a string", other.kind());
+                self.set_err(v, bottom(ErrCode::Eval, msg, vec![label.span]));
+                return true;
+            }
+            Err(b) if b.is_incomplete() && !last_try => return false,
+            Err(b) => {
+                self.set_err(v, b);
+                return true;
+            }
+        };
+        let a = self.get_or_create_arc(v, l);
+        self.set_arc_type(a, Self::constraint_arc_type(*constraint));
+        self.vm(a).infos.push(info.clone());
+        if let Some(t) = p.close.target {
+            self.add_source(v, t, Source::Label(l));
+        }
+        let c = Conjunct { src: ConjSrc::Expr(value.clone(), p.env.clone()), close: p.close, span: value.span };
+        self.push_conjunct(a, c);
+        true
+    }
+
+    fn add_list(&mut self, v: VId, lit: &Rc<ListLit>, env: &Rc<Env>, cc: CloseCtx) {
+        if !self.mark_list(v, lit.span) {
+            return;
+        }
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let mut idx = 0u32;
+        for el in &lit.elems {
+            match el {
+                ListElem::Expr(e) => {
+                    let a = self.get_or_create_arc(v, Label::Index(idx));
+                    self.set_arc_type(a, ArcType::Regular);
+                    self.push_conjunct(a, Conjunct { src: ConjSrc::Expr(e.clone(), env.clone()), close: child, span: e.span });
+                    idx += 1;
+                }
+                ListElem::Comprehension(c) => match self.comprehension_envs(c, env) {
+                    Ok(envs) => {
+                        for env2 in envs {
+                            let a = self.get_or_create_arc(v, Label::Index(idx));
+                            self.set_arc_type(a, ArcType::Regular);
+                            let src = ConjSrc::Expr(c.body.clone(), env2);
+                            self.push_conjunct(a, Conjunct { src, close: child, span: c.body.span });
+                            idx += 1;
+                        }
+                    }
+                    Err(b) => self.set_err(v, b),
+                },
+            }
+        }
+        let n = idx as usize;
+        let info = self.vm(v).list.get_or_insert_with(Default::default);
+        match &lit.tail {
+            None => match info.closed_len {
+                Some(c) if c != n => info.conflict = Some((n, c)),
+                _ => info.closed_len = Some(n),
+            },
+            Some(t) => info.tails.push((n, t.clone(), Some(env.clone()), child)),
+        }
+        info.max_len = info.max_len.max(n);
+    }
+
+    fn apply_tails(&mut self, v: VId) {
+        let Some(info) = self.v(v).list.clone() else { return };
+        if info.tails.iter().all(|t| t.1.is_none()) {
+            return;
+        }
+        let arcs = self.v(v).arcs.clone();
+        for a in arcs {
+            let Label::Index(i) = self.v(a).label else { continue };
+            for (from, t, env, cc) in &info.tails {
+                if let (Some(t), Some(env)) = (t, env) {
+                    if (i as usize) >= *from {
+                        let c = Conjunct { src: ConjSrc::Expr(t.clone(), env.clone()), close: *cc, span: t.span };
+                        self.push_conjunct(a, c);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_list(&mut self, v: VId) {
+        let Some(info) = &self.v(v).list else { return };
+        let conflict = info.conflict.or(match info.closed_len {
+            Some(c) if info.max_len > c => Some((c, info.max_len)),
+            _ => None,
+        });
+        if let Some((a, b)) = conflict {
+            let (a, b) = (a.min(b), a.max(b));
+            let spans = self.v(v).conjuncts.iter().map(|c| c.span).collect();
+            let msg = format!("incompatible list lengths ({a} and {b})");
+            self.set_err(v, bottom(ErrCode::Eval, msg, spans));
+        }
+    }
+
+    /// The arc `label` of `v`, created if missing.
+    pub(crate) fn get_or_create_arc(&mut self, v: VId, label: Label) -> VId {
+        if let Some(a) = self.find_arc(v, label) {
+            return a;
+        }
+        let a = self.alloc(Some(v), label);
+        self.vm(v).arcs.push(a);
+        if self.v(v).patterns_live {
+            self.ensure_patterns(v, a);
+        }
+        a
+    }
+
+    /// The arc `label` of `v` if it exists (no expansion).
+    pub(crate) fn find_arc(&self, v: VId, label: Label) -> Option<VId> {
+        self.v(v).arcs.iter().copied().find(|&a| self.v(a).label == label)
+    }
+
+    /// Looks up an arc after expanding `v` (its patterns applied).
+    pub(crate) fn lookup_arc(&mut self, v: VId, label: Label) -> Option<VId> {
+        let v = self.deref(v);
+        self.expand(v);
+        let v = self.deref(v);
+        let a = self.find_arc(v, label)?;
+        self.ensure_patterns(v, a);
+        Some(a)
+    }
+
+    fn add_pattern(&mut self, v: VId, p: Pattern) {
+        self.vm(v).patterns.push(p);
+        if self.v(v).patterns_live {
+            self.apply_patterns(v);
+        }
+    }
+
+    fn apply_patterns(&mut self, v: VId) {
+        if self.v(v).patterns.is_empty() {
+            return;
+        }
+        let arcs = self.v(v).arcs.clone();
+        for a in arcs {
+            self.ensure_patterns(v, a);
+        }
+    }
+
+    /// Applies the patterns of `v` that `a` has not seen yet.
+    pub(crate) fn ensure_patterns(&mut self, v: VId, a: VId) {
+        let total = self.v(v).patterns.len();
+        let done = self.v(a).patterns_applied;
+        if done >= total {
+            return;
+        }
+        self.vm(a).patterns_applied = total;
+        let label = self.v(a).label;
+        if !matches!(label, Label::Str(_)) {
+            return;
+        }
+        for i in done..total {
+            let p = self.v(v).patterns[i].clone();
+            if !self.pattern_matches(&p.matcher, label) {
+                continue;
+            }
+            let env = Rc::new(Env { up: Some(p.env.clone()), kind: EnvKind::Label(label) });
+            self.push_conjunct(a, Conjunct { src: ConjSrc::Expr(p.value.clone(), env), close: p.close, span: p.span });
+        }
+    }
+
+    fn pattern_matcher(&mut self, m: Value) -> Value {
+        match m {
+            Value::Vertex(w) => {
+                self.expand(w);
+                let w = self.deref(w);
+                self.v(w).value.clone()
+            }
+            other => other,
+        }
+    }
+
+    /// True when a regular label matches a pattern's label constraint.
+    pub(crate) fn pattern_matches(&self, m: &Value, label: Label) -> bool {
+        let Label::Str(s) = label else { return false };
+        match m {
+            Value::Top => true,
+            Value::Str(x) => **x == *s.as_str(),
+            Value::Disj(d) => d.items.iter().any(|(x, _)| self.pattern_matches(x, label)),
+            Value::Constraint(_) => !meet(m, &Value::str(s.as_str())).is_bottom(),
+            _ => false,
+        }
+    }
+
+    /// Runs deferred comprehensions and dynamic fields until none are left.
+    fn run_pending(&mut self, v: VId) {
+        let mut rounds = 0;
+        loop {
+            let pending = std::mem::take(&mut self.vm(v).comps);
+            if pending.is_empty() {
+                break;
+            }
+            rounds += 1;
+            let mut retry = Vec::new();
+            let mut progressed = false;
+            for p in pending {
+                match &p.kind {
+                    PendingKind::Comp(c) => {
+                        progressed = true;
+                        match self.comprehension_envs(c, &p.env) {
+                            Ok(envs) => {
+                                for env in envs {
+                                    self.add_expr(v, &c.body, &env, p.close, c.span);
+                                }
+                            }
+                            Err(b) => self.set_err(v, b),
+                        }
+                    }
+                    PendingKind::DynField(..) => {
+                        if self.try_dyn_field(v, &p, false) {
+                            progressed = true;
+                        } else {
+                            retry.push(p);
+                        }
+                    }
+                }
+            }
+            if !progressed || rounds > 1000 {
+                for p in retry {
+                    self.try_dyn_field(v, &p, true);
+                }
+                break;
+            }
+            self.vm(v).comps.extend(retry);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Printing values as CUE text (`velac cue eval`).
+
+use super::eval::{ArcType, Engine};
+use super::label::Label;
+use super::value::{VId, Value};
+
+impl Engine {
+    /// The value of `v` as CUE source: fields, definitions and constraints;
+    /// errors print as `_|_ // message`.
+    pub fn format(&mut self, v: VId) -> String {
+        let mut out = String::new();
+        let v = self.deref(v);
+        self.expand(v);
+        let v = self.deref(v);
+        if self.v(v).parent.is_none() && self.v(v).is_struct && self.v(v).err.is_none() {
+            self.format_fields(v, 0, &mut out);
+            if out.ends_with('\n') {
+                out.pop();
+            }
+        } else {
+            self.format_value(v, 0, &mut out);
+        }
+        out
+    }
+
+    fn format_fields(&mut self, v: VId, indent: usize, out: &mut String) {
+        let arcs = self.field_order(v);
+        for a in arcs {
+            let (label, at) = (self.v(a).label, self.v(a).arc_type);
+            if label.is_hidden() || label == Label::Temp {
+                continue;
+            }
+            out.push_str(&"\t".repeat(indent));
+            out.push_str(&label.selector());
+            out.push_str(match at {
+                ArcType::Regular => "",
+                ArcType::Required => "!",
+                ArcType::Optional => "?",
+            });
+            out.push_str(": ");
+            self.format_value(a, indent, out);
+            out.push('\n');
+        }
+    }
+
+    fn format_value(&mut self, v: VId, indent: usize, out: &mut String) {
+        if indent > 100 {
+            out.push_str("_|_ // too deep");
+            return;
+        }
+        let v = self.deref(v);
+        self.expand(v);
+        let v = self.deref(v);
+        if let Some(e) = self.v(v).err.clone() {
+            out.push_str(&format!("_|_ // {}", e.msg.replace('\n', " ")));
+            return;
+        }
+        let vx = self.v(v);
+        if vx.is_struct {
+            if vx.arcs.iter().all(|&a| self.v(a).label.is_hidden()) {
+                out.push_str("{}");
+                return;
+            }
+            out.push_str("{\n");
+            self.format_fields(v, indent + 1, out);
+            out.push_str(&"\t".repeat(indent));
+            out.push('}');
+            return;
+        }
+        if let Some(info) = &vx.list {
+            let open = !info.tails.is_empty();
+            let arcs = vx.arcs.clone();
+            if arcs.is_empty() {
+                out.push_str(if open { "[...]" } else { "[]" });
+                return;
+            }
+            out.push_str("[");
+            for (i, a) in arcs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                self.format_value(*a, indent, out);
+            }
+            if open {
+                out.push_str(", ...");
+            }
+            out.push(']');
+            return;
+        }
+        let val = vx.value.clone();
+        match &val {
+            Value::Bottom(b) => out.push_str(&format!("_|_ // {}", b.msg.replace('\n', " "))),
+            other => out.push_str(&self.short_string(other)),
+        }
+    }
+}
