@@ -35,8 +35,12 @@ impl CompileError {
 }
 
 enum Scope {
-    Struct { fields: HashMap<String, Label>, lets: HashMap<String, u32> },
-    Pattern { alias: Option<String> },
+    Struct {
+        fields: HashMap<String, Label>,
+        lets: HashMap<String, u32>,
+        dyn_aliases: HashMap<String, ast::Expr>,
+    },
+    Pattern { alias: Option<String>, field_alias: Option<String> },
     Vars { names: [Option<String>; 2] },
 }
 
@@ -143,18 +147,30 @@ impl Compiler {
         for (depth, scope) in self.scopes.iter().rev().enumerate() {
             let up = depth as u32;
             match scope {
-                Scope::Struct { fields, lets } => {
+                Scope::Struct { fields, lets, dyn_aliases } => {
                     if let Some(&label) = fields.get(name) {
                         return ExprKind::Ref(Ref::Field { up, label });
                     }
                     if let Some(&slot) = lets.get(name) {
                         return ExprKind::Ref(Ref::Let { up, slot });
                     }
+                    if let Some(label_expr) = dyn_aliases.get(name).cloned() {
+                        // Compile the label as if written in that struct's scope.
+                        let keep = self.scopes.len() - depth;
+                        let saved = self.scopes.split_off(keep);
+                        let e = self.expr(&label_expr);
+                        self.scopes.extend(saved);
+                        return ExprKind::DynRef(up, e);
+                    }
                 }
-                Scope::Pattern { alias: Some(a) } if a == name => {
-                    return ExprKind::Ref(Ref::PatternLabel { up });
+                Scope::Pattern { alias, field_alias } => {
+                    if alias.as_deref() == Some(name) {
+                        return ExprKind::Ref(Ref::PatternLabel { up });
+                    }
+                    if field_alias.as_deref() == Some(name) {
+                        return ExprKind::Ref(Ref::PatternField { up });
+                    }
                 }
-                Scope::Pattern { .. } => {}
                 Scope::Vars { names } => {
                     for (slot, n) in names.iter().enumerate().rev() {
                         if n.as_deref() == Some(name) {
@@ -177,6 +193,7 @@ impl Compiler {
     fn struct_lit(&mut self, lit: &ast::StructLit, extra_fields: &[String]) -> Rc<StructLit> {
         let mut fields = HashMap::new();
         let mut lets = HashMap::new();
+        let mut dyn_aliases = HashMap::new();
         let mut let_decls = Vec::new();
         for n in extra_fields {
             fields.insert(n.clone(), Label::from_ident(n));
@@ -194,9 +211,10 @@ impl Compiler {
                         _ => None,
                     };
                     if let (Some(a), Some(l)) = (&f.label.alias, label) {
-                        if !matches!(f.label.kind, ast::LabelKind::Pattern(_)) {
-                            fields.insert(a.name.clone(), l);
-                        }
+                        fields.insert(a.name.clone(), l);
+                    }
+                    if let (Some(a), ast::LabelKind::Dynamic(e)) = (&f.label.alias, &f.label.kind) {
+                        dyn_aliases.insert(a.name.clone(), e.clone());
                     }
                     if let (ast::ExprKind::Alias(a, _), Some(l)) = (&f.value.kind, label) {
                         fields.insert(a.name.clone(), l);
@@ -212,7 +230,7 @@ impl Compiler {
                 _ => {}
             }
         }
-        self.scopes.push(Scope::Struct { fields, lets });
+        self.scopes.push(Scope::Struct { fields, lets, dyn_aliases });
         let lets: Vec<Expr> = let_decls.iter().map(|l| self.expr(&l.value)).collect();
         let mut decls = Vec::new();
         let mut has_embed = false;
@@ -220,7 +238,10 @@ impl Compiler {
         for d in &lit.decls {
             match d {
                 ast::Decl::Field(f) => {
-                    structural = true;
+                    // Definitions and hidden fields may accompany an embedded scalar.
+                    if !matches!(&f.label.kind, ast::LabelKind::Ident(n) if !Label::from_ident(n).is_regular()) {
+                        structural = true;
+                    }
                     decls.push(self.field(f));
                 }
                 ast::Decl::Embed(e) => {
@@ -281,10 +302,11 @@ impl Compiler {
             ast::LabelKind::Pattern(p) => {
                 let (alias, pat) = match &p.kind {
                     A::Alias(a, inner) => (Some(a.name.clone()), inner.as_ref()),
-                    _ => (f.label.alias.as_ref().map(|a| a.name.clone()), p),
+                    _ => (None, p),
                 };
+                let field_alias = f.label.alias.as_ref().map(|a| a.name.clone());
                 let pattern = self.expr(pat);
-                self.scopes.push(Scope::Pattern { alias });
+                self.scopes.push(Scope::Pattern { alias, field_alias });
                 let value = self.expr(value_ast);
                 self.scopes.pop();
                 Decl::Pattern { pattern, value, span: f.span }
@@ -355,11 +377,9 @@ impl Compiler {
             A::Selector(x, name, sspan) => {
                 let xe = self.expr(x);
                 if let ExprKind::Package(p) = &xe.kind {
-                    let p = p.clone();
-                    if builtins::lookup(&p, name).is_none() && builtins::constant(&p, name).is_none() {
-                        self.err(*sspan, format!("undefined: {}.{name}", p.rsplit('/').next().unwrap_or(&p)));
-                    }
-                    ExprKind::PkgMember(p, name.as_str().into())
+                    // Unknown members fail where they are evaluated, as in CUE.
+                    let _ = sspan;
+                    ExprKind::PkgMember(p.clone(), name.as_str().into())
                 } else {
                     ExprKind::Selector(xe, Label::from_ident(name))
                 }

@@ -93,6 +93,11 @@ pub enum Ref {
         /// Scopes to walk out.
         up: u32,
     },
+    /// The field matched by a pattern constraint (`X=[string]: … X …`).
+    PatternField {
+        /// Scopes to walk out.
+        up: u32,
+    },
 }
 
 /// Expression forms.
@@ -122,6 +127,9 @@ pub enum ExprKind {
     Package(Rc<str>),
     /// A resolved reference.
     Ref(Ref),
+    /// An alias of a field with a dynamic label (`X="a-\(k)": …`): the label
+    /// expression is evaluated in the struct scope `up` levels out.
+    DynRef(u32, Expr),
     /// `x.sel`
     Selector(Expr, Label),
     /// `x[i]`

@@ -680,9 +680,45 @@ fn add_bound(c: &mut Constraint, b: Bound) -> Result<(), Value> {
     Ok(())
 }
 
+/// For `int`, the tightest inclusive integer range of a numeric bound pair.
+fn int_range(lo: &Bound, hi: &Bound) -> Option<(num_bigint::BigInt, num_bigint::BigInt)> {
+    let (Value::Num(l), Value::Num(h)) = (&lo.value, &hi.value) else { return None };
+    let (ld, hd) = (l.to_dec(), h.to_dec());
+    let mut lo_i = ld.trunc();
+    if ld.is_integral() {
+        if lo.op == BoundOp::Gt {
+            lo_i += 1;
+        }
+    } else if ld.coeff.sign() != num_bigint::Sign::Minus {
+        lo_i += 1;
+    }
+    let mut hi_i = hd.trunc();
+    if hd.is_integral() {
+        if hi.op == BoundOp::Lt {
+            hi_i -= 1;
+        }
+    } else if hd.coeff.sign() == num_bigint::Sign::Minus {
+        hi_i -= 1;
+    }
+    Some((lo_i, hi_i))
+}
+
 fn simplify(c: Constraint) -> Value {
     let lo = c.bounds.iter().find(|b| matches!(b.op, BoundOp::Gt | BoundOp::Ge));
     let hi = c.bounds.iter().find(|b| matches!(b.op, BoundOp::Lt | BoundOp::Le));
+    if let (Some(l), Some(h), true) = (lo, hi, c.kinds == Kinds::INT) {
+        if let Some((a, b)) = int_range(l, h) {
+            if a == b {
+                let x = Value::num(Num::Int(super::num::Int::from_big(a)));
+                let rest = Constraint {
+                    kinds: c.kinds,
+                    bounds: c.bounds.iter().filter(|b| matches!(b.op, BoundOp::Ne | BoundOp::Match | BoundOp::NotMatch)).cloned().collect(),
+                    validators: c.validators.clone(),
+                };
+                return check_atom(&x, &rest, &x, &Value::Constraint(Rc::new(rest.clone())));
+            }
+        }
+    }
     if let (Some(l), Some(h)) = (lo, hi) {
         if let Some(o) = cmp_scalars(&l.value, &h.value) {
             let both_incl = l.op == BoundOp::Ge && h.op == BoundOp::Le;

@@ -80,7 +80,7 @@ impl Engine {
                         self.require(v, t);
                     }
                 }
-                CloseCtx { group: Some(g), target: Some(g), embedded: cc.embedded }
+                CloseCtx { group: Some(g), target: Some(g), embedded: cc.embedded, optional: cc.optional }
             }
             None => *cc,
         }

@@ -18,8 +18,22 @@ use crate::source::Span;
 use std::rc::Rc;
 
 impl Engine {
-    pub(crate) fn add_disj(&mut self, v: VId, items: &[(Expr, bool)], env: &Rc<Env>, cc: CloseCtx, span: Span) {
+    pub(crate) fn add_disj(&mut self, v: VId, e: &Expr, items: &[(Expr, bool)], env: &Rc<Env>, cc: CloseCtx, span: Span) {
+        // The same disjunction (same expression, same environment) unified twice is
+        // unified once: `D & D` is `D`.
+        let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
+        if let Some(&(_, seq)) = self.v(v).disj_keys.iter().find(|(k, _)| *k == key) {
+            if let Some(&j) = self.v(v).choices.as_ref().and_then(|c| c.get(seq)) {
+                let (alts, _) = self.flatten_disj(items, env);
+                if let Some((src, _)) = alts.into_iter().nth(j) {
+                    self.process_src(v, src, cc, span);
+                }
+            }
+            return;
+        }
         let (alts, has_default) = self.flatten_disj(items, env);
+        let seq = self.v(v).disj_seen;
+        self.vm(v).disj_keys.push((key, seq));
         self.push_disj(v, alts, has_default, cc, span);
     }
 
@@ -184,6 +198,17 @@ impl Engine {
 
     /// Stores the outcome of a disjunction in `v`.
     fn settle(&mut self, v: VId, results: Vec<(Value, bool)>, has_default: bool, errors: Vec<Rc<crate::cue::value::Bottom>>, span: Span) {
+        // The branches replace whatever the container built before branching.
+        {
+            let vx = self.vm(v);
+            vx.is_struct = false;
+            vx.list = None;
+            vx.arcs.clear();
+            vx.patterns.clear();
+            vx.comps.clear();
+            vx.closed = None;
+            vx.value = Value::Top;
+        }
         match results.len() {
             0 => {
                 let b = if errors.len() == 1 {
@@ -287,7 +312,15 @@ impl Engine {
     fn branch_error(&mut self, item: &Value) -> Option<Rc<crate::cue::value::Bottom>> {
         match item {
             Value::Bottom(b) => Some(b.clone()),
-            Value::Vertex(b) => self.deep_error(*b),
+            Value::Vertex(b) => {
+                // A branch that failed at its top (even as merely incomplete, like a
+                // reference to an absent optional field) is dropped; below the top
+                // only real errors count.
+                if let Some(e) = self.vertex_error(*b) {
+                    return Some(e);
+                }
+                self.deep_error(*b)
+            }
             _ => None,
         }
     }

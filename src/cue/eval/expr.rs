@@ -51,6 +51,24 @@ impl Engine {
             }
             ExprKind::Package(p) => Value::err(format!("cannot use package {p} as a value"), vec![span]),
             ExprKind::Ref(r) => self.eval_ref(r, env, span),
+            ExprKind::DynRef(up, label) => {
+                let Some(target) = env_at(env, *up) else {
+                    return Value::err("internal: scope not found", vec![span]);
+                };
+                let EnvKind::Struct { vertex, .. } = &target.kind else {
+                    return Value::err("internal: alias scope is not a struct", vec![span]);
+                };
+                let vertex = *vertex;
+                let lv = self.eval(label, &target);
+                match self.concrete(lv, span) {
+                    Ok(Value::Str(s)) => match self.lookup_arc(vertex, Label::string(&s)) {
+                        Some(a) => Value::Vertex(a),
+                        None => Value::incomplete(format!("field {s:?} not found"), vec![span]),
+                    },
+                    Ok(other) => Value::err(format!("invalid label {other}"), vec![span]),
+                    Err(b) => Value::Bottom(b),
+                }
+            }
             ExprKind::Selector(x, label) => {
                 let base = self.eval(x, env);
                 self.select(base, *label, span)
@@ -93,7 +111,11 @@ impl Engine {
 
     fn eval_ref(&mut self, r: &Ref, env: &Rc<Env>, span: Span) -> Value {
         let up = match r {
-            Ref::Field { up, .. } | Ref::Let { up, .. } | Ref::Var { up, .. } | Ref::PatternLabel { up } => *up,
+            Ref::Field { up, .. }
+            | Ref::Let { up, .. }
+            | Ref::Var { up, .. }
+            | Ref::PatternLabel { up }
+            | Ref::PatternField { up } => *up,
         };
         let Some(target) = env_at(env, up) else {
             return Value::err("internal: scope not found", vec![span]);
@@ -123,6 +145,16 @@ impl Engine {
             }
             (Ref::Var { slot, .. }, EnvKind::Vars(vals)) => vals[*slot as usize].clone(),
             (Ref::PatternLabel { .. }, EnvKind::Label(l)) => Value::str(&l.key_text()),
+            (Ref::PatternField { .. }, EnvKind::Label(l)) => {
+                let s = target.up.as_ref().and_then(|u| match &u.kind {
+                    EnvKind::Struct { vertex, .. } => Some(*vertex),
+                    _ => None,
+                });
+                match s.and_then(|s| self.lookup_arc(s, *l)) {
+                    Some(a) => Value::Vertex(a),
+                    None => Value::err("internal: pattern field not found", vec![span]),
+                }
+            }
             _ => Value::err("internal: reference does not match its scope", vec![span]),
         }
     }
@@ -130,7 +162,8 @@ impl Engine {
     /// Resolves a vertex for selection: expanded, forwarded, default chosen.
     pub(crate) fn resolve_vertex(&mut self, w: VId, span: Span) -> Result<VId, Rc<Bottom>> {
         let w = self.deref(w);
-        if self.v(w).status == Status::Expanding && self.v(w).arcs.is_empty() && !self.v(w).is_struct && self.v(w).list.is_none() {
+        if self.v(w).status == Status::Expanding && self.v(w).arcs.is_empty() && !self.v(w).is_struct && self.v(w).list.is_none() && !self.v(w).value.is_atom() {
+            self.cycle_hit.get_or_insert(w);
             return Err(bottom(ErrCode::Cycle, "cycle detected", vec![span]));
         }
         self.expand(w);
@@ -304,6 +337,10 @@ impl Engine {
                 if self.v(w0).status == Status::Expanding {
                     let vx = self.v(w0);
                     if !vx.is_struct && vx.list.is_none() {
+                        if vx.value.is_atom() {
+                            return Ok(vx.value.clone());
+                        }
+                        self.cycle_hit.get_or_insert(w0);
                         return Err(bottom(ErrCode::Cycle, "cycle detected", vec![span]));
                     }
                 }

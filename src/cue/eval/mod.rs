@@ -41,7 +41,7 @@ use std::rc::Rc;
 /// Vertices deeper than this are reported as a structural cycle.
 const MAX_VERTEX_DEPTH: u32 = 400;
 /// Nested evaluation calls beyond this are reported as an error.
-const MAX_EVAL_DEPTH: u32 = 2500;
+const MAX_EVAL_DEPTH: u32 = 10_000;
 
 /// Where a vertex is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,6 +74,10 @@ pub struct CloseCtx {
     pub target: Option<u32>,
     /// True for embeddings (they add allowed labels but impose no limit).
     pub embedded: bool,
+    /// True when the conjunct comes from an optional field, a pattern or a
+    /// list tail: recursion through it is finite by construction, so it is
+    /// not a structural cycle.
+    pub optional: bool,
 }
 
 /// Where a conjunct's value comes from.
@@ -237,6 +241,13 @@ pub struct Vertex {
     pub lits: Vec<(Rc<StructLit>, Span, bool)>,
     /// Validators on composite values (`struct.MinFields(1)`).
     pub validators: Vec<super::value::Validator>,
+    /// Vertices whose conjuncts were copied in through regular references.
+    pub refs: Vec<VId>,
+    /// Set when the value was computed while a vertex it depends on was still
+    /// being expanded (a cycle): it is recomputed once those are done.
+    pub provisional: Vec<VId>,
+    /// Keys of disjunctions met (to unify a repeated disjunction only once) and their sequence numbers.
+    pub disj_keys: Vec<((usize, usize), usize)>,
 }
 
 impl Vertex {
@@ -267,6 +278,9 @@ impl Vertex {
             infos: Vec::new(),
             lits: Vec::new(),
             validators: Vec::new(),
+            refs: Vec::new(),
+            provisional: Vec::new(),
+            disj_keys: Vec::new(),
         }
     }
 }
@@ -279,6 +293,10 @@ pub struct Engine {
     depth: u32,
     /// Active (into, from) reference copies, to stop reference cycles.
     ref_stack: Vec<(VId, VId)>,
+    /// Vertices currently being expanded, innermost last.
+    expanding: Vec<VId>,
+    /// Set when a cycle was met while processing the current conjunct.
+    cycle_hit: Option<VId>,
 }
 
 impl Engine {

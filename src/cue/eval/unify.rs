@@ -15,10 +15,19 @@ use std::rc::Rc;
 
 impl Engine {
     /// Processes a vertex's conjuncts (once). Children stay unprocessed.
+    ///
+    /// A conjunct that runs into a cycle (it needs a vertex still being
+    /// expanded) is retried after the others, so that `x: y + 1, y: x - 1,
+    /// x: 2` resolves; a vertex whose value still depended on such a cycle is
+    /// marked provisional and recomputed once the cycle has unwound.
     pub(crate) fn expand(&mut self, v: VId) {
         let v = self.deref(v);
-        if self.v(v).status != Status::Unprocessed {
-            return;
+        match self.v(v).status {
+            Status::Unprocessed => {}
+            Status::Expanded if !self.v(v).provisional.is_empty() && !self.expanding.contains(&v) => {
+                self.reset(v);
+            }
+            _ => return,
         }
         self.vm(v).status = Status::Expanding;
         if !self.enter() {
@@ -35,11 +44,31 @@ impl Engine {
             self.leave();
             return;
         }
+        self.expanding.push(v);
+        let outer = self.cycle_hit.take();
         let n = self.v(v).conjuncts.len();
+        let mut retry = Vec::new();
         for i in 0..n {
             let c = self.v(v).conjuncts[i].clone();
-            self.process(v, c);
+            let err_before = self.v(v).err.clone();
+            self.process(v, c.clone());
+            if self.cycle_hit.take().is_some() {
+                // What a cyclic conjunct concluded is not final: retry it last.
+                self.vm(v).err = err_before;
+                retry.push(c);
+            }
         }
+        for c in retry {
+            self.process(v, c);
+            if let Some(dep) = self.cycle_hit.take() {
+                // Still cyclic: fine if another conjunct made the value concrete.
+                let resolved = self.v(v).value.is_atom() && self.v(v).err.is_none();
+                if !resolved && dep != v && !self.v(v).provisional.contains(&dep) {
+                    self.vm(v).provisional.push(dep);
+                }
+            }
+        }
+        self.cycle_hit = outer;
         if !self.v(v).disjs.is_empty() {
             self.resolve_disjunctions(v);
         }
@@ -51,7 +80,12 @@ impl Engine {
             self.check_list(v);
             self.check_closed(v);
         }
+        self.expanding.pop();
         self.vm(v).status = Status::Expanded;
+        if let Some(&dep) = self.v(v).provisional.first() {
+            // Whoever needed this value now depends on the cycle too.
+            self.cycle_hit.get_or_insert(dep);
+        }
         self.leave();
     }
 
@@ -85,6 +119,9 @@ impl Engine {
         vx.comps.clear();
         vx.disjs.clear();
         vx.disj_seen = 0;
+        vx.disj_keys.clear();
+        vx.refs.clear();
+        vx.provisional.clear();
         vx.forward = None;
         vx.err = None;
         vx.lits.clear();
@@ -110,7 +147,7 @@ impl Engine {
             ExprKind::Disj(items) if items.len() == 1 => {
                 self.add_expr(v, &items[0].0, env, cc, span)
             }
-            ExprKind::Disj(items) => self.add_disj(v, items, env, cc, e.span),
+            ExprKind::Disj(items) => self.add_disj(v, e, items, env, cc, e.span),
             ExprKind::Top => {}
             ExprKind::Call(f, args) if args.len() == 1 => match &f.kind {
                 ExprKind::Func(Func::Close) => {
@@ -161,6 +198,9 @@ impl Engine {
             Value::Disj(d) => {
                 let alts = d.items.iter().map(|(x, f)| (ConjSrc::Value(x.clone()), *f)).collect();
                 self.push_disj(v, alts, d.has_default(), cc, span);
+            }
+            Value::Bottom(b) if b.code == ErrCode::Cycle => {
+                self.cycle_hit.get_or_insert(v);
             }
             Value::Bottom(b) => {
                 let mut b = (*b).clone();
@@ -213,8 +253,9 @@ impl Engine {
         }
     }
 
-    /// Unifies the vertex `w` into `v`: copies its conjuncts (late binding),
-    /// or shares its arcs when `w` was built from data or is a fixed branch.
+    /// Unifies the vertex `w` into `v`. A scalar `w` contributes its value; a
+    /// struct or list copies its conjuncts (late binding: `#D & {x: 2}`
+    /// re-evaluates `#D` with `v` as `self`); data and fixed branches are shared.
     fn add_vertex(&mut self, v: VId, w: VId, cc: CloseCtx, span: Span) {
         if w == v || self.deref(w) == v {
             return;
@@ -222,7 +263,7 @@ impl Engine {
         if self.v(w).built || self.v(w).choices.is_some() || self.v(w).conjuncts.is_empty() {
             return self.share_vertex(v, w, cc, span);
         }
-        if self.is_ancestor(w, v) {
+        if self.is_ancestor(w, v) || (!cc.optional && self.ancestor_copied(v, w)) {
             let b = bottom(ErrCode::StructuralCycle, "structural cycle", vec![span]);
             self.set_err(v, b);
             return;
@@ -230,16 +271,44 @@ impl Engine {
         if self.ref_stack.contains(&(v, w)) {
             return; // a reference cycle adds no information
         }
+        if self.v(self.deref(w)).status == Status::Expanding {
+            // `w` is still being computed: what we get now may be partial.
+            let d = self.deref(w);
+            self.cycle_hit.get_or_insert(d);
+            return;
+        }
         if let Some(p) = self.v(w).parent {
             if self.v(p).status != Status::Unprocessed {
                 self.ensure_patterns(p, w);
             }
         }
+        self.expand(w);
+        let wd = self.deref(w);
+        {
+            let wx = self.v(wd);
+            let composite = wx.is_struct || wx.list.is_some() || !wx.arcs.is_empty();
+            let branchy = matches!(&wx.value, Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))));
+            if !composite && !branchy && wd == w {
+                if let Some(e) = wx.err.clone() {
+                    self.set_err(v, e);
+                    return;
+                }
+                let val = wx.value.clone();
+                let infos = wx.infos.clone();
+                self.add_value(v, val, cc, span);
+                self.merge_infos(v, infos);
+                return;
+            }
+        }
+        if !cc.optional {
+            self.vm(v).refs.push(w);
+        }
         let closing = if self.closing_ref(v, w) { Some(self.fresh_group()) } else { None };
         self.ref_stack.push((v, w));
         let conjs = self.v(w).conjuncts.clone();
         for c in conjs {
-            let cc2 = self.ref_close(v, &cc, &c.close, closing);
+            let mut cc2 = self.ref_close(v, &cc, &c.close, closing);
+            cc2.optional = cc.optional || c.close.optional;
             self.note_close(v, &cc2);
             match c.src {
                 ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, cc2, c.span),
@@ -248,12 +317,28 @@ impl Engine {
         }
         self.ref_stack.pop();
         let infos = self.v(w).infos.clone();
+        self.merge_infos(v, infos);
+    }
+
+    fn merge_infos(&mut self, v: VId, infos: Vec<Rc<crate::cue::ir::FieldInfo>>) {
         let vx = self.vm(v);
         for i in infos {
             if !vx.infos.iter().any(|x| Rc::ptr_eq(x, &i)) {
                 vx.infos.push(i);
             }
         }
+    }
+
+    /// True when an ancestor of `v` already copied `w` in through a regular reference.
+    fn ancestor_copied(&self, v: VId, w: VId) -> bool {
+        let mut cur = self.v(v).parent;
+        while let Some(c) = cur {
+            if self.v(c).refs.contains(&w) {
+                return true;
+            }
+            cur = self.v(c).parent;
+        }
+        false
     }
 
     /// A reference closes when it reaches into a definition that does not enclose `v`.
@@ -300,7 +385,7 @@ impl Engine {
             info.max_len = info.max_len.max(n);
             info.tails.extend(l.tails.iter().cloned());
         }
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: cc.optional };
         let arcs = self.v(w).arcs.clone();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
@@ -387,16 +472,17 @@ impl Engine {
             self.add_source(v, t, Source::Lit(lit.clone()));
         }
         self.vm(v).lits.push((lit.clone(), span, cc.embedded));
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: false };
+        let opt_child = CloseCtx { optional: true, ..child };
         let needs_embed = lit.decls.iter().any(|d| {
             matches!(d, Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. })
         });
         let embed_cc = if !needs_embed || cc.group.is_some() {
-            CloseCtx { group: cc.group, target: cc.group, embedded: true }
+            CloseCtx { group: cc.group, target: cc.group, embedded: true, optional: cc.optional }
         } else {
             let p = self.fresh_group();
             self.add_source(v, p, Source::Lit(lit.clone()));
-            CloseCtx { group: None, target: Some(p), embedded: true }
+            CloseCtx { group: None, target: Some(p), embedded: true, optional: cc.optional }
         };
         for d in &lit.decls {
             match d {
@@ -404,7 +490,8 @@ impl Engine {
                     let a = self.get_or_create_arc(v, *label);
                     self.set_arc_type(a, Self::constraint_arc_type(*constraint));
                     self.vm(a).infos.push(info.clone());
-                    let c = Conjunct { src: ConjSrc::Expr(value.clone(), new_env.clone()), close: child, span: value.span };
+                    let close = if *constraint == Constraint::Regular { child } else { opt_child };
+                    let c = Conjunct { src: ConjSrc::Expr(value.clone(), new_env.clone()), close, span: value.span };
                     self.push_conjunct(a, c);
                 }
                 Decl::Pattern { pattern, value, span } => {
@@ -413,7 +500,7 @@ impl Engine {
                     if let Some(t) = cc.target {
                         self.add_source(v, t, Source::Pattern(m.clone()));
                     }
-                    let p = Pattern { matcher: m, value: value.clone(), env: new_env.clone(), close: child, span: *span };
+                    let p = Pattern { matcher: m, value: value.clone(), env: new_env.clone(), close: opt_child, span: *span };
                     self.add_pattern(v, p);
                 }
                 Decl::Ellipsis(t, sp) => {
@@ -421,7 +508,7 @@ impl Engine {
                         self.add_source(v, tg, Source::All);
                     }
                     if let Some(t) = t {
-                        let p = Pattern { matcher: Value::Top, value: t.clone(), env: new_env.clone(), close: child, span: *sp };
+                        let p = Pattern { matcher: Value::Top, value: t.clone(), env: new_env.clone(), close: opt_child, span: *sp };
                         self.add_pattern(v, p);
                     }
                 }
@@ -438,7 +525,8 @@ impl Engine {
                 }),
                 Decl::DynField { label, constraint, value, info } => {
                     let kind = PendingKind::DynField(label.clone(), *constraint, value.clone(), info.clone());
-                    let p = PendingComp { kind, env: new_env.clone(), close: child };
+                    let close = if *constraint == Constraint::Regular { child } else { opt_child };
+                    let p = PendingComp { kind, env: new_env.clone(), close };
                     if !self.try_dyn_field(v, &p, false) {
                         self.vm(v).comps.push(p);
                     }
@@ -480,7 +568,7 @@ impl Engine {
         if !self.mark_list(v, lit.span) {
             return;
         }
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false };
+        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: false };
         let mut idx = 0u32;
         for el in &lit.elems {
             match el {
@@ -511,7 +599,7 @@ impl Engine {
                 Some(c) if c != n => info.conflict = Some((n, c)),
                 _ => info.closed_len = Some(n),
             },
-            Some(t) => info.tails.push((n, t.clone(), Some(env.clone()), child)),
+            Some(t) => info.tails.push((n, t.clone(), Some(env.clone()), CloseCtx { optional: true, ..child })),
         }
         info.max_len = info.max_len.max(n);
     }
