@@ -59,7 +59,7 @@ impl Engine {
         self.close_state(v).sources.push((g, s));
     }
 
-    /// Records a conjunct's closedness at `v`.
+    /// Records that a struct literal of a closed group was unified into `v`.
     pub(crate) fn note_close(&mut self, v: VId, cc: &CloseCtx) {
         if let (Some(g), false) = (cc.group, cc.embedded) {
             self.require(v, g);

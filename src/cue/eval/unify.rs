@@ -129,7 +129,6 @@ impl Engine {
     }
 
     fn process(&mut self, v: VId, c: Conjunct) {
-        self.note_close(v, &c.close);
         match c.src {
             ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, c.close, c.span),
             ConjSrc::Value(val) => self.add_value(v, val, c.close, c.span),
@@ -153,7 +152,6 @@ impl Engine {
                 ExprKind::Func(Func::Close) => {
                     let g = self.fresh_group();
                     let cc2 = self.ref_close(v, &cc, &CloseCtx::default(), Some(g));
-                    self.note_close(v, &cc2);
                     self.add_expr(v, &args[0], env, cc2, span);
                 }
                 ExprKind::Func(Func::And) => {
@@ -309,7 +307,6 @@ impl Engine {
         for c in conjs {
             let mut cc2 = self.ref_close(v, &cc, &c.close, closing);
             cc2.optional = cc.optional || c.close.optional;
-            self.note_close(v, &cc2);
             match c.src {
                 ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, cc2, c.span),
                 ConjSrc::Value(val) => self.add_value(v, val, cc2, c.span),
@@ -471,6 +468,8 @@ impl Engine {
         if let Some(t) = cc.target {
             self.add_source(v, t, Source::Lit(lit.clone()));
         }
+        // Only struct literals close a vertex: `value?: _` in a definition allows anything.
+        self.note_close(v, &cc);
         self.vm(v).lits.push((lit.clone(), span, cc.embedded));
         let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: false };
         let opt_child = CloseCtx { optional: true, ..child };
