@@ -1,7 +1,7 @@
 //! velac: compile KubeVela Applications offline.
 #![warn(missing_docs)]
 
-pub mod cue;
 pub mod cli;
+pub mod cue;
 pub mod diag;
 pub mod source;

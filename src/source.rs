@@ -25,12 +25,20 @@ pub struct Span {
 impl Span {
     /// A span in `file` from `start` to `end`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// The smallest span covering both (same file assumed).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -52,7 +60,11 @@ impl SourceFile {
                 line_starts.push(i as u32 + 1);
             }
         }
-        SourceFile { name, text, line_starts }
+        SourceFile {
+            name,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -63,7 +75,10 @@ impl SourceFile {
         };
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self.text.get(start..end).map_or(end - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 }
@@ -83,7 +98,8 @@ impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files.push(Arc::new(SourceFile::new(name.into(), text.into())));
+        self.files
+            .push(Arc::new(SourceFile::new(name.into(), text.into())));
         id
     }
 
@@ -108,9 +124,17 @@ impl SourceMap {
         match f {
             Some(f) => {
                 let (line, col) = f.line_col(span.start);
-                Position { name: &f.name, line, col }
+                Position {
+                    name: &f.name,
+                    line,
+                    col,
+                }
             }
-            None => Position { name: "?", line: 0, col: 0 },
+            None => Position {
+                name: "?",
+                line: 0,
+                col: 0,
+            },
         }
     }
 }

@@ -21,7 +21,10 @@ fn shared() -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent (conformance material not available)", p.display());
+        eprintln!(
+            "skipped: {} is absent (conformance material not available)",
+            p.display()
+        );
         None
     }
 }
@@ -48,7 +51,13 @@ type FieldResult = (Status, Option<Json>);
 fn evaluate(src: String, fields: Vec<String>) -> Result<Vec<FieldResult>, String> {
     let mut ev = match Evaluation::from_source("input.cue", &src) {
         Ok(ev) => ev,
-        Err(d) => return Err(d.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("; ")),
+        Err(d) => {
+            return Err(d
+                .iter()
+                .map(|x| x.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "));
+        }
     };
     let mut out = Vec::new();
     for f in fields {
@@ -72,7 +81,10 @@ fn evaluate(src: String, fields: Vec<String>) -> Result<Vec<FieldResult>, String
 }
 
 /// Runs `f` on a big-stack thread with a time limit; `None` on timeout or panic.
-fn with_limit<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> (Option<T>, Duration) {
+fn with_limit<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (Option<T>, Duration) {
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     std::thread::Builder::new()
@@ -89,15 +101,23 @@ fn with_limit<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
 fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w)),
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w))
+        }
         (Json::Number(x), Json::Number(y)) => {
             let (p, q) = (x.to_string(), y.to_string());
-            p == q || match (velac::cue::num::Num::parse_literal(&p), velac::cue::num::Num::parse_literal(&q)) {
-                (Some(m), Some(n)) => m == n,
-                _ => false,
-            }
+            p == q
+                || match (
+                    velac::cue::num::Num::parse_literal(&p),
+                    velac::cue::num::Num::parse_literal(&q),
+                ) {
+                    (Some(m), Some(n)) => m == n,
+                    _ => false,
+                }
         }
         _ => a == b,
     }
@@ -105,7 +125,10 @@ fn json_eq(a: &Json, b: &Json) -> bool {
 
 fn overrides() -> Json {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance_overrides.json");
-    std::fs::read_to_string(p).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Json::Null)
+    std::fs::read_to_string(p)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Json::Null)
 }
 
 #[test]
@@ -122,15 +145,31 @@ fn traps_all_match() {
     let mut failures = Vec::new();
     for c in &cases {
         let src = std::fs::read_to_string(c).expect("trap source");
-        let expected = std::fs::read_to_string(c.with_extension("expected")).expect("trap expectation");
-        let name = c.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let expected =
+            std::fs::read_to_string(c.with_extension("expected")).expect("trap expectation");
+        let name = c
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let (res, _) = with_limit(Duration::from_secs(20), move || {
             let mut ev = match Evaluation::from_source("trap.cue", &src) {
                 Ok(ev) => ev,
-                Err(d) => return Err(d.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("; ")),
+                Err(d) => {
+                    return Err(d
+                        .iter()
+                        .map(|x| x.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "));
+                }
             };
             let r = ev.root;
-            ev.export(r).map_err(|e| e.0.iter().map(|x| format!("{}: {}", x.path, x.msg)).collect::<Vec<_>>().join("; "))
+            ev.export(r).map_err(|e| {
+                e.0.iter()
+                    .map(|x| format!("{}: {}", x.path, x.msg))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
         });
         let Some(res) = res else {
             failures.push(format!("{name}: timed out or crashed"));
@@ -149,8 +188,16 @@ fn traps_all_match() {
             (Err(_), true) => {}
         }
     }
-    eprintln!("traps: {}/{} match", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "trap failures:\n{}", failures.join("\n"));
+    eprintln!(
+        "traps: {}/{} match",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "trap failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[derive(Default)]
@@ -165,9 +212,15 @@ struct Tally {
 fn cue_v0141_goldens() {
     let Some(root) = shared() else { return };
     let dir = root.join("cue-v0.14.1");
-    let index: Json = serde_json::from_str(&std::fs::read_to_string(dir.join("INDEX.json")).expect("INDEX.json")).expect("index JSON");
+    let index: Json =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("INDEX.json")).expect("INDEX.json"))
+            .expect("index JSON");
     let ovr = overrides();
-    let limit_bench = if cfg!(debug_assertions) { Duration::from_secs(10) } else { Duration::from_secs(1) };
+    let limit_bench = if cfg!(debug_assertions) {
+        Duration::from_secs(10)
+    } else {
+        Duration::from_secs(1)
+    };
     let mut kv = Tally::default();
     let mut all = Tally::default();
     let mut problems = Vec::new();
@@ -180,11 +233,21 @@ fn cue_v0141_goldens() {
         let test = t["test"].as_str().unwrap_or_default();
         let dirname = t["dir"].as_str().unwrap_or_default();
         let kv_subset = t["kv_subset"].as_bool().unwrap_or(false);
-        let stem = test.trim_start_matches("cue/testdata/").trim_end_matches(".txtar").replace('/', "__");
+        let stem = test
+            .trim_start_matches("cue/testdata/")
+            .trim_end_matches(".txtar")
+            .replace('/', "__");
         let src = std::fs::read_to_string(dir.join(format!("{stem}.cue"))).expect("input");
         let golden = std::fs::read_to_string(dir.join(format!("{stem}.jsonl"))).expect("golden");
-        let records: Vec<Json> = golden.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect();
-        let fields: Vec<String> = records.iter().map(|r| r["field"].as_str().unwrap_or_default().to_string()).collect();
+        let records: Vec<Json> = golden
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let fields: Vec<String> = records
+            .iter()
+            .map(|r| r["field"].as_str().unwrap_or_default().to_string())
+            .collect();
         let limit = match dirname {
             "benchmarks" => limit_bench,
             _ => Duration::from_secs(20),
@@ -208,7 +271,9 @@ fn cue_v0141_goldens() {
             continue; // termination (and time) is what counts there
         }
         let ours: Vec<FieldResult> = match res {
-            Ok(r) if r.is_empty() && !fields.is_empty() && fields[0].is_empty() => vec![(Status::Ok, None)],
+            Ok(r) if r.is_empty() && !fields.is_empty() && fields[0].is_empty() => {
+                vec![(Status::Ok, None)]
+            }
             Ok(r) => r,
             Err(_) => vec![(Status::Error, None); fields.len()],
         };
@@ -217,7 +282,11 @@ fn cue_v0141_goldens() {
             let key = format!("{stem}:{field}");
             let want_st = status_of(rec["status"].as_str().unwrap_or_default());
             let overridden = ovr.get(&key);
-            let want_st = overridden.and_then(|o| o.get("status")).and_then(|s| s.as_str()).map(status_of).unwrap_or(want_st);
+            let want_st = overridden
+                .and_then(|o| o.get("status"))
+                .and_then(|s| s.as_str())
+                .map(status_of)
+                .unwrap_or(want_st);
             for tally in [&mut all].into_iter().chain(kv_subset.then_some(&mut kv)) {
                 tally.records += 1;
                 if st == want_st {
@@ -225,25 +294,50 @@ fn cue_v0141_goldens() {
                 }
                 if want_st == Status::Ok {
                     tally.ok_total += 1;
-                    let want_val = overridden.and_then(|o| o.get("value")).unwrap_or(&rec["value"]);
+                    let want_val = overridden
+                        .and_then(|o| o.get("value"))
+                        .unwrap_or(&rec["value"]);
                     if val.as_ref().is_some_and(|v| json_eq(v, want_val)) {
                         tally.ok_equal += 1;
                     }
                 }
             }
-            if kv_subset && (st != want_st || (want_st == Status::Ok && !val.as_ref().is_some_and(|v| json_eq(v, &rec["value"])))) {
-                mismatches.push(format!("{key}: got {st:?} {}, want {want_st:?}", val.map(|v| v.to_string()).unwrap_or_default()));
+            if kv_subset
+                && (st != want_st
+                    || (want_st == Status::Ok
+                        && !val.as_ref().is_some_and(|v| json_eq(v, &rec["value"]))))
+            {
+                mismatches.push(format!(
+                    "{key}: got {st:?} {}, want {want_st:?}",
+                    val.map(|v| v.to_string()).unwrap_or_default()
+                ));
             }
         }
     }
-    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     eprintln!(
         "KubeVela subset: ok values equal {}/{} ({:.1} %), status agreement {}/{} ({:.1} %)",
-        kv.ok_equal, kv.ok_total, pct(kv.ok_equal, kv.ok_total), kv.status_agree, kv.records, pct(kv.status_agree, kv.records)
+        kv.ok_equal,
+        kv.ok_total,
+        pct(kv.ok_equal, kv.ok_total),
+        kv.status_agree,
+        kv.records,
+        pct(kv.status_agree, kv.records)
     );
     eprintln!(
         "all single-file tests: ok values equal {}/{} ({:.1} %), status agreement {}/{} ({:.1} %)",
-        all.ok_equal, all.ok_total, pct(all.ok_equal, all.ok_total), all.status_agree, all.records, pct(all.status_agree, all.records)
+        all.ok_equal,
+        all.ok_total,
+        pct(all.ok_equal, all.ok_total),
+        all.status_agree,
+        all.records,
+        pct(all.status_agree, all.records)
     );
     eprintln!("slowest input: {} ({:?})", slowest.0, slowest.1);
     if std::env::var_os("VELAC_CONFORMANCE_VERBOSE").is_some() {
@@ -251,7 +345,17 @@ fn cue_v0141_goldens() {
             eprintln!("  {m}");
         }
     }
-    assert!(problems.is_empty(), "inputs that did not terminate in time:\n{}", problems.join("\n"));
-    assert!(pct(kv.ok_equal, kv.ok_total) >= 90.0, "ok values equal below 90 %");
-    assert!(pct(kv.status_agree, kv.records) >= 85.0, "status agreement below 85 %");
+    assert!(
+        problems.is_empty(),
+        "inputs that did not terminate in time:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        pct(kv.ok_equal, kv.ok_total) >= 90.0,
+        "ok values equal below 90 %"
+    );
+    assert!(
+        pct(kv.status_agree, kv.records) >= 85.0,
+        "status agreement below 85 %"
+    );
 }

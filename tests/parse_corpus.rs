@@ -34,7 +34,12 @@ fn conformance_inputs_parse() {
         }
     }
     eprintln!("parsed {} of {n} inputs", n - failures.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn line_col(src: &str, off: usize) -> (usize, usize) {

@@ -62,7 +62,10 @@ pub(super) fn run(c: CueCommand) -> u8 {
     }
 }
 
-fn load(files: &[PathBuf], exprs: &[String]) -> Result<(Evaluation, Vec<Option<crate::cue::value::VId>>), u8> {
+fn load(
+    files: &[PathBuf],
+    exprs: &[String],
+) -> Result<(Evaluation, Vec<Option<crate::cue::value::VId>>), u8> {
     let mut sources = SourceMap::new();
     let mut ids = Vec::new();
     for f in files {

@@ -16,7 +16,11 @@ pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "velac", version, about = "Compile KubeVela Applications offline")]
+#[command(
+    name = "velac",
+    version,
+    about = "Compile KubeVela Applications offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -40,8 +40,13 @@ enum Scope {
         lets: HashMap<String, u32>,
         dyn_aliases: HashMap<String, ast::Expr>,
     },
-    Pattern { alias: Option<String>, field_alias: Option<String> },
-    Vars { names: [Option<String>; 2] },
+    Pattern {
+        alias: Option<String>,
+        field_alias: Option<String>,
+    },
+    Vars {
+        names: [Option<String>; 2],
+    },
 }
 
 struct Compiler {
@@ -56,7 +61,11 @@ pub fn compile_file(
     file: &ast::File,
     extra_root_fields: &[String],
 ) -> Result<Program, Vec<CompileError>> {
-    let mut c = Compiler { scopes: Vec::new(), imports: HashMap::new(), errors: Vec::new() };
+    let mut c = Compiler {
+        scopes: Vec::new(),
+        imports: HashMap::new(),
+        errors: Vec::new(),
+    };
     for imp in &file.imports {
         let local = match &imp.name {
             Some(n) => n.name.clone(),
@@ -67,10 +76,16 @@ pub fn compile_file(
         }
         c.imports.insert(local, imp.path.clone());
     }
-    let lit = ast::StructLit { decls: file.decls.clone(), span: file.span };
+    let lit = ast::StructLit {
+        decls: file.decls.clone(),
+        span: file.span,
+    };
     let root = c.struct_lit(&lit, extra_root_fields);
     if c.errors.is_empty() {
-        Ok(Program { root, package: file.package.as_ref().map(|p| p.name.clone()) })
+        Ok(Program {
+            root,
+            package: file.package.as_ref().map(|p| p.name.clone()),
+        })
     } else {
         Err(c.errors)
     }
@@ -137,7 +152,10 @@ fn predeclared(name: &str) -> Option<ExprKind> {
 
 impl Compiler {
     fn err(&mut self, span: Span, message: impl Into<String>) {
-        self.errors.push(CompileError { message: message.into(), span });
+        self.errors.push(CompileError {
+            message: message.into(),
+            span,
+        });
     }
 
     fn resolve(&mut self, name: &str, span: Span) -> ExprKind {
@@ -147,7 +165,11 @@ impl Compiler {
         for (depth, scope) in self.scopes.iter().rev().enumerate() {
             let up = depth as u32;
             match scope {
-                Scope::Struct { fields, lets, dyn_aliases } => {
+                Scope::Struct {
+                    fields,
+                    lets,
+                    dyn_aliases,
+                } => {
                     if let Some(&label) = fields.get(name) {
                         return ExprKind::Ref(Ref::Field { up, label });
                     }
@@ -174,7 +196,10 @@ impl Compiler {
                 Scope::Vars { names } => {
                     for (slot, n) in names.iter().enumerate().rev() {
                         if n.as_deref() == Some(name) {
-                            return ExprKind::Ref(Ref::Var { up, slot: slot as u32 });
+                            return ExprKind::Ref(Ref::Var {
+                                up,
+                                slot: slot as u32,
+                            });
                         }
                     }
                 }
@@ -222,7 +247,10 @@ impl Compiler {
                 }
                 ast::Decl::Let(l) => {
                     if lets.contains_key(&l.name.name) {
-                        self.err(l.name.span, format!("{} redeclared in this block", l.name.name));
+                        self.err(
+                            l.name.span,
+                            format!("{} redeclared in this block", l.name.name),
+                        );
                     }
                     lets.insert(l.name.name.clone(), let_decls.len() as u32);
                     let_decls.push(l);
@@ -230,7 +258,11 @@ impl Compiler {
                 _ => {}
             }
         }
-        self.scopes.push(Scope::Struct { fields, lets, dyn_aliases });
+        self.scopes.push(Scope::Struct {
+            fields,
+            lets,
+            dyn_aliases,
+        });
         let lets: Vec<Expr> = let_decls.iter().map(|l| self.expr(&l.value)).collect();
         let mut decls = Vec::new();
         let mut has_embed = false;
@@ -239,7 +271,8 @@ impl Compiler {
             match d {
                 ast::Decl::Field(f) => {
                     // Definitions and hidden fields may accompany an embedded scalar.
-                    if !matches!(&f.label.kind, ast::LabelKind::Ident(n) if !Label::from_ident(n).is_regular()) {
+                    if !matches!(&f.label.kind, ast::LabelKind::Ident(n) if !Label::from_ident(n).is_regular())
+                    {
                         structural = true;
                     }
                     decls.push(self.field(f));
@@ -260,14 +293,23 @@ impl Compiler {
             }
         }
         self.scopes.pop();
-        Rc::new(StructLit { decls, lets, is_struct: structural || !has_embed, span: lit.span })
+        Rc::new(StructLit {
+            decls,
+            lets,
+            is_struct: structural || !has_embed,
+            span: lit.span,
+        })
     }
 
     fn field(&mut self, f: &ast::Field) -> Decl {
         let info = Rc::new(FieldInfo {
             docs: f.docs.clone(),
             line_comment: f.line_comment.clone(),
-            attrs: f.attrs.iter().map(|a| (a.name.clone(), a.body.clone())).collect(),
+            attrs: f
+                .attrs
+                .iter()
+                .map(|a| (a.name.clone(), a.body.clone()))
+                .collect(),
             span: f.span,
         });
         let value_ast = match &f.value.kind {
@@ -309,7 +351,11 @@ impl Compiler {
                 self.scopes.push(Scope::Pattern { alias, field_alias });
                 let value = self.expr(value_ast);
                 self.scopes.pop();
-                Decl::Pattern { pattern, value, span: f.span }
+                Decl::Pattern {
+                    pattern,
+                    value,
+                    span: f.span,
+                }
             }
         }
     }
@@ -319,11 +365,22 @@ impl Compiler {
         let mut pushed = 0;
         for cl in &c.clauses {
             match cl {
-                ast::Clause::For { key, value, source, span } => {
+                ast::Clause::For {
+                    key,
+                    value,
+                    source,
+                    span,
+                } => {
                     let src = self.expr(source);
-                    clauses.push(Clause::For { source: src, span: *span });
+                    clauses.push(Clause::For {
+                        source: src,
+                        span: *span,
+                    });
                     self.scopes.push(Scope::Vars {
-                        names: [key.as_ref().map(|k| k.name.clone()), Some(value.name.clone())],
+                        names: [
+                            key.as_ref().map(|k| k.name.clone()),
+                            Some(value.name.clone()),
+                        ],
                     });
                     pushed += 1;
                 }
@@ -334,7 +391,9 @@ impl Compiler {
                 ast::Clause::Let(l) => {
                     let e = self.expr(&l.value);
                     clauses.push(Clause::Let(e));
-                    self.scopes.push(Scope::Vars { names: [Some(l.name.name.clone()), None] });
+                    self.scopes.push(Scope::Vars {
+                        names: [Some(l.name.name.clone()), None],
+                    });
                     pushed += 1;
                 }
             }
@@ -344,7 +403,11 @@ impl Compiler {
         for _ in 0..pushed {
             self.scopes.pop();
         }
-        Rc::new(Comprehension { clauses, body, span: c.span })
+        Rc::new(Comprehension {
+            clauses,
+            body,
+            span: c.span,
+        })
     }
 
     fn disj_operands(&mut self, e: &ast::Expr, out: &mut Vec<(Expr, bool)>) {
@@ -428,7 +491,11 @@ impl Compiler {
                 }
             }
         }
-        Rc::new(ListLit { elems: out, tail, span })
+        Rc::new(ListLit {
+            elems: out,
+            tail,
+            span,
+        })
     }
 
     fn string(&mut self, parts: &[ast::StrPart], bytes: bool) -> ExprKind {

@@ -74,7 +74,7 @@ impl Engine {
                 out.push_str(if open { "[...]" } else { "[]" });
                 return;
             }
-            out.push_str("[");
+            out.push('[');
             for (i, a) in arcs.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");

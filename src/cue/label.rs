@@ -18,13 +18,22 @@ struct Interner {
     names: Vec<&'static str>,
 }
 
-static INTERNER: LazyLock<RwLock<Interner>> =
-    LazyLock::new(|| RwLock::new(Interner { map: HashMap::new(), names: Vec::new() }));
+static INTERNER: LazyLock<RwLock<Interner>> = LazyLock::new(|| {
+    RwLock::new(Interner {
+        map: HashMap::new(),
+        names: Vec::new(),
+    })
+});
 
 impl Sym {
     /// Interns `s`.
     pub fn new(s: &str) -> Sym {
-        if let Some(&sym) = INTERNER.read().unwrap_or_else(|e| e.into_inner()).map.get(s) {
+        if let Some(&sym) = INTERNER
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .map
+            .get(s)
+        {
             return sym;
         }
         let mut w = INTERNER.write().unwrap_or_else(|e| e.into_inner());
@@ -120,7 +129,11 @@ impl Label {
         match self {
             Label::Str(s) => {
                 let t = s.as_str();
-                if is_identifier(t) { t.to_string() } else { quote(t) }
+                if is_identifier(t) {
+                    t.to_string()
+                } else {
+                    quote(t)
+                }
             }
             other => other.key_text(),
         }
@@ -135,8 +148,10 @@ pub fn is_identifier(s: &str) -> bool {
         Some('_') if s.len() > 1 => {}
         _ => return false,
     }
-    if matches!(s, "true" | "false" | "null" | "for" | "in" | "if" | "let" | "import" | "package")
-    {
+    if matches!(
+        s,
+        "true" | "false" | "null" | "for" | "in" | "if" | "let" | "import" | "package"
+    ) {
         return false;
     }
     chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')

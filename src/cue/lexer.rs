@@ -62,7 +62,10 @@ pub fn prepare(src: &str) -> Prepared {
     s.code(false);
     // Only ASCII newline bytes were replaced by an ASCII marker, so the text is still UTF-8.
     let text = String::from_utf8(s.out).unwrap_or_else(|_| src.to_string());
-    Prepared { text, comments: s.comments }
+    Prepared {
+        text,
+        comments: s.comments,
+    }
 }
 
 impl Scanner<'_> {
@@ -241,7 +244,10 @@ mod tests {
     #[test]
     fn comments_keep_their_newline_marked() {
         let p = prepare("// doc\na: 1 // tail\nb: 2");
-        assert_eq!(p.text.replace(MARKER as char, ";"), "// doc\na: 1 // tail;b: 2");
+        assert_eq!(
+            p.text.replace(MARKER as char, ";"),
+            "// doc\na: 1 // tail;b: 2"
+        );
         assert_eq!(p.comments.len(), 2);
         assert!(p.comments[0].own_line);
         assert!(!p.comments[1].own_line);
@@ -252,7 +258,10 @@ mod tests {
     fn strings_are_opaque() {
         assert_eq!(marks("a: \"x // y\"\n"), "a: \"x // y\";");
         assert_eq!(marks("a: #\"x\"y\"#\n"), "a: #\"x\"y\"#;");
-        assert_eq!(marks("a: \"\"\"\n  x\n  \"\"\"\n"), "a: \"\"\"\n  x\n  \"\"\";");
+        assert_eq!(
+            marks("a: \"\"\"\n  x\n  \"\"\"\n"),
+            "a: \"\"\"\n  x\n  \"\"\";"
+        );
         assert_eq!(marks("a: \"\\(b + \"c\")\"\n"), "a: \"\\(b + \"c\")\";");
         assert_eq!(marks("a: 1e+3\n"), "a: 1e+3;");
     }

@@ -18,6 +18,7 @@ pub mod ast;
 pub mod builtins;
 pub mod compile;
 pub mod eval;
+mod format;
 pub mod ir;
 pub mod label;
 pub mod lexer;
@@ -25,7 +26,6 @@ pub mod num;
 pub mod parser;
 pub mod value;
 pub mod yaml;
-mod format;
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -64,7 +64,11 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> Result<Vec<Rc<Program>>, V
             Err(errs) => diags.extend(errs.iter().map(|e| e.to_diagnostic())),
         }
     }
-    if diags.is_empty() { Ok(programs) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(programs)
+    } else {
+        Err(diags)
+    }
 }
 
 /// One evaluation: programs unified into a root vertex.
@@ -85,7 +89,11 @@ impl Evaluation {
         for p in programs {
             add_program(&mut engine, root, p);
         }
-        Evaluation { engine, root, sources }
+        Evaluation {
+            engine,
+            root,
+            sources,
+        }
     }
 
     /// Parses, compiles and evaluates one source text.
@@ -129,22 +137,46 @@ impl Evaluation {
 
 /// Adds a compiled file to a root vertex.
 pub fn add_program(engine: &mut Engine, root: VId, p: &Program) {
-    let top = Rc::new(Env { up: None, kind: EnvKind::Vars([Value::Top, Value::Top]) });
+    let top = Rc::new(Env {
+        up: None,
+        kind: EnvKind::Vars([Value::Top, Value::Top]),
+    });
     let span = p.root.span;
-    let e = Rc::new(ExprNode { kind: ExprKind::Struct(p.root.clone()), span });
-    engine.add_conjunct(root, Conjunct { src: ConjSrc::Expr(e, top), close: CloseCtx::default(), span });
+    let e = Rc::new(ExprNode {
+        kind: ExprKind::Struct(p.root.clone()),
+        span,
+    });
+    engine.add_conjunct(
+        root,
+        Conjunct {
+            src: ConjSrc::Expr(e, top),
+            close: CloseCtx::default(),
+            span,
+        },
+    );
 }
 
 /// Adds a JSON value at a top-level field of `root` (how KubeVela injects `parameter` and `context`).
-pub fn inject_json(engine: &mut Engine, root: VId, field: &str, json: &serde_json::Value, span: Span) {
+pub fn inject_json(
+    engine: &mut Engine,
+    root: VId,
+    field: &str,
+    json: &serde_json::Value,
+    span: Span,
+) {
     let a = engine.field_arc(root, Label::from_ident(field));
     engine.add_json(a, json, span);
 }
 
 /// Compiles an extra file holding `-e` expressions; it sees the top-level
 /// fields of `files` as its own scope.
-pub fn load_expression(sources: &SourceMap, id: FileId, files: &[FileId]) -> Result<Rc<Program>, Vec<Diagnostic>> {
-    let ast = parser::parse_file(id, &sources.file(id).text).map_err(|e| vec![e.to_diagnostic()])?;
+pub fn load_expression(
+    sources: &SourceMap,
+    id: FileId,
+    files: &[FileId],
+) -> Result<Rc<Program>, Vec<Diagnostic>> {
+    let ast =
+        parser::parse_file(id, &sources.file(id).text).map_err(|e| vec![e.to_diagnostic()])?;
     let mut extra = Vec::new();
     for &f in files {
         if let Ok(a) = parser::parse_file(f, &sources.file(f).text) {

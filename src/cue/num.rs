@@ -90,10 +90,10 @@ impl Int {
         small: fn(i64, i64) -> Option<i64>,
         big: fn(BigInt, BigInt) -> BigInt,
     ) -> Int {
-        if let (Int::Small(a), Int::Small(b)) = (self, o) {
-            if let Some(v) = small(*a, *b) {
-                return Int::Small(v);
-            }
+        if let (Int::Small(a), Int::Small(b)) = (self, o)
+            && let Some(v) = small(*a, *b)
+        {
+            return Int::Small(v);
         }
         Int::from_big(big(self.to_big(), o.to_big()))
     }
@@ -191,13 +191,20 @@ fn pow10(n: u64) -> BigInt {
 }
 
 fn num_digits(c: &BigInt) -> usize {
-    if c.is_zero() { 1 } else { c.magnitude().to_string().len() }
+    if c.is_zero() {
+        1
+    } else {
+        c.magnitude().to_string().len()
+    }
 }
 
 impl Dec {
     /// An integral decimal.
     pub fn from_int(i: &Int) -> Dec {
-        Dec { coeff: i.to_big(), exp: 0 }
+        Dec {
+            coeff: i.to_big(),
+            exp: 0,
+        }
     }
 
     /// Rounds to [`PRECISION`] significant digits, half-up.
@@ -240,7 +247,11 @@ impl Dec {
 
     /// Product.
     pub fn mul(&self, o: &Dec) -> Dec {
-        Dec { coeff: &self.coeff * &o.coeff, exp: self.exp + o.exp }.rounded()
+        Dec {
+            coeff: &self.coeff * &o.coeff,
+            exp: self.exp + o.exp,
+        }
+        .rounded()
     }
 
     /// Quotient to 34 digits, reduced keeping one decimal place; `None` on division by zero.
@@ -251,7 +262,13 @@ impl Dec {
         let neg = self.coeff.is_negative() != o.coeff.is_negative();
         let shift = self.exp - o.exp;
         if self.coeff.is_zero() {
-            return Some(Dec { coeff: BigInt::zero(), exp: shift }.reduce_keeping_float());
+            return Some(
+                Dec {
+                    coeff: BigInt::zero(),
+                    exp: shift,
+                }
+                .reduce_keeping_float(),
+            );
         }
         let mut dividend = self.coeff.abs();
         let mut divisor = o.coeff.abs();
@@ -274,7 +291,14 @@ impl Dec {
             q += 1;
         }
         let coeff = if neg { -q } else { q };
-        Some(Dec { coeff, exp: shift - adj - extra }.rounded().reduce_keeping_float())
+        Some(
+            Dec {
+                coeff,
+                exp: shift - adj - extra,
+            }
+            .rounded()
+            .reduce_keeping_float(),
+        )
     }
 
     /// Removes trailing zeros, keeping one decimal place if there was any.
@@ -298,7 +322,10 @@ impl Dec {
 
     /// Negation.
     pub fn neg(&self) -> Dec {
-        Dec { coeff: -self.coeff.clone(), exp: self.exp }
+        Dec {
+            coeff: -self.coeff.clone(),
+            exp: self.exp,
+        }
     }
 
     /// True when the value has no fractional part.
@@ -350,7 +377,10 @@ impl Dec {
         if neg {
             coeff = -coeff;
         }
-        Some(Dec { coeff, exp: exp - frac.len() as i64 })
+        Some(Dec {
+            coeff,
+            exp: exp - frac.len() as i64,
+        })
     }
 
     /// GDA to-scientific-string (apd's `G` format).
@@ -508,7 +538,8 @@ impl Num {
         let lower = s.to_ascii_lowercase();
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
             if let Some(rest) = lower.strip_prefix(prefix) {
-                return BigInt::parse_bytes(rest.as_bytes(), radix).map(|b| Num::Int(Int::from_big(b)));
+                return BigInt::parse_bytes(rest.as_bytes(), radix)
+                    .map(|b| Num::Int(Int::from_big(b)));
             }
         }
         let (body, mult) = split_multiplier(&s);
@@ -520,7 +551,9 @@ impl Num {
         if body.contains(['.', 'e', 'E']) {
             return Dec::parse(body).map(Num::Float);
         }
-        body.parse::<BigInt>().ok().map(|b| Num::Int(Int::from_big(b)))
+        body.parse::<BigInt>()
+            .ok()
+            .map(|b| Num::Int(Int::from_big(b)))
     }
 
     /// A float from `f64`.
@@ -540,7 +573,9 @@ fn split_multiplier(s: &str) -> (&str, Option<BigInt>) {
         Some(b'i') if b.len() >= 2 => (&s[..s.len() - 1], true),
         _ => (s, false),
     };
-    let Some(&last) = body.as_bytes().last() else { return (s, None) };
+    let Some(&last) = body.as_bytes().last() else {
+        return (s, None);
+    };
     let power = match last {
         b'K' => 1,
         b'M' => 2,
@@ -553,7 +588,11 @@ fn split_multiplier(s: &str) -> (&str, Option<BigInt>) {
         _ => return (s, None),
     };
     // `1E` alone is exa; `1E3` (digits after E) was an exponent and never reaches here.
-    let base: BigInt = if binary { BigInt::from(1024) } else { BigInt::from(1000) };
+    let base: BigInt = if binary {
+        BigInt::from(1024)
+    } else {
+        BigInt::from(1000)
+    };
     let mut m = BigInt::one();
     for _ in 0..power {
         m *= &base;
@@ -567,7 +606,11 @@ impl fmt::Display for Num {
             Num::Int(i) => write!(f, "{i}"),
             Num::Float(d) => {
                 let s = d.to_sci_string();
-                if s.contains(['.', 'E', 'e']) { f.write_str(&s) } else { write!(f, "{s}.0") }
+                if s.contains(['.', 'E', 'e']) {
+                    f.write_str(&s)
+                } else {
+                    write!(f, "{s}.0")
+                }
             }
         }
     }
@@ -611,7 +654,10 @@ mod tests {
     fn arithmetic_matches_cue() {
         assert_eq!(n("3").quo(&n("2")).unwrap().to_string(), "1.5");
         assert_eq!(n("4").quo(&n("2")).unwrap().to_string(), "2.0");
-        assert_eq!(n("1.0").quo(&n("3")).unwrap().to_string(), "0.3333333333333333333333333333333333");
+        assert_eq!(
+            n("1.0").quo(&n("3")).unwrap().to_string(),
+            "0.3333333333333333333333333333333333"
+        );
         assert_eq!(n("1").add(&n("1.0")).to_string(), "2.0");
         assert_eq!(n("0.1").add(&n("0.2")).to_string(), "0.3");
         assert_eq!(n("10").mul(&n("0.5")).to_string(), "5.0");
@@ -622,6 +668,9 @@ mod tests {
         assert_eq!(a.rem(&b).to_string(), "-1");
         assert_eq!(a.div_euclid(&b).to_string(), "-4");
         assert_eq!(a.quo(&b).to_string(), "-3");
-        assert_eq!(Int::Small(i64::MAX).add(&Int::Small(1)).to_string(), "9223372036854775808");
+        assert_eq!(
+            Int::Small(i64::MAX).add(&Int::Small(1)).to_string(),
+            "9223372036854775808"
+        );
     }
 }

@@ -152,7 +152,10 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let _ = src;
-    ParseError { message, span: Span::new(file, pos, pos + 1) }
+    ParseError {
+        message,
+        span: Span::new(file, pos, pos + 1),
+    }
 }
 
 struct Builder<'a> {
@@ -172,7 +175,12 @@ impl<'a> Builder<'a> {
                 line_starts.push(i as u32 + 1);
             }
         }
-        Builder { file, src, comments, line_starts }
+        Builder {
+            file,
+            src,
+            comments,
+            line_starts,
+        }
     }
 
     fn span(&self, p: &Pair<Rule>) -> Span {
@@ -181,7 +189,10 @@ impl<'a> Builder<'a> {
     }
 
     fn err<T>(&self, span: Span, msg: impl Into<String>) -> PResult<T> {
-        Err(ParseError { message: msg.into(), span })
+        Err(ParseError {
+            message: msg.into(),
+            span,
+        })
     }
 
     fn line_of(&self, off: u32) -> u32 {
@@ -244,7 +255,12 @@ impl<'a> Builder<'a> {
                 _ => decls.push(self.decl(c)?),
             }
         }
-        Ok(File { package, imports, decls, span })
+        Ok(File {
+            package,
+            imports,
+            decls,
+            span,
+        })
     }
 
     fn import_spec(&mut self, p: Pair<Rule>) -> PResult<Import> {
@@ -261,7 +277,10 @@ impl<'a> Builder<'a> {
     }
 
     fn ident(&self, p: &Pair<Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(p),
+        }
     }
 
     fn decl(&mut self, p: Pair<Rule>) -> PResult<Decl> {
@@ -289,7 +308,11 @@ impl<'a> Builder<'a> {
             Some(i) => (&text[1..1 + i], &text[2 + i..text.len() - 1]),
             None => (&text[1..], ""),
         };
-        Attribute { name: name.to_string(), body: body.to_string(), span: self.span(p) }
+        Attribute {
+            name: name.to_string(),
+            body: body.to_string(),
+            span: self.span(p),
+        }
     }
 
     fn field(&mut self, p: Pair<Rule>) -> PResult<Field> {
@@ -326,13 +349,24 @@ impl<'a> Builder<'a> {
                 span: fspan,
             };
             value = Expr {
-                kind: ExprKind::Struct(StructLit { decls: vec![Decl::Field(Box::new(f))], span: fspan }),
+                kind: ExprKind::Struct(StructLit {
+                    decls: vec![Decl::Field(Box::new(f))],
+                    span: fspan,
+                }),
                 span: fspan,
             };
             label = outer;
             constraint = outer_c;
         }
-        Ok(Field { label, constraint, value, attrs: inner_attrs, docs, line_comment, span })
+        Ok(Field {
+            label,
+            constraint,
+            value,
+            attrs: inner_attrs,
+            docs,
+            line_comment,
+            span,
+        })
     }
 
     fn label(&mut self, p: Pair<Rule>) -> PResult<(Label, Constraint)> {
@@ -343,7 +377,11 @@ impl<'a> Builder<'a> {
                 continue;
             }
             if c.as_rule() == Rule::label_mark {
-                constraint = if c.as_str() == "?" { Constraint::Optional } else { Constraint::Required };
+                constraint = if c.as_str() == "?" {
+                    Constraint::Optional
+                } else {
+                    Constraint::Required
+                };
             } else {
                 parts.push(c);
             }
@@ -357,7 +395,10 @@ impl<'a> Builder<'a> {
                 let parts = self.string_parts(main)?;
                 match single_text(&parts) {
                     Some(s) => LabelKind::String(s),
-                    None => LabelKind::Dynamic(Expr { kind: ExprKind::String(parts), span }),
+                    None => LabelKind::Dynamic(Expr {
+                        kind: ExprKind::String(parts),
+                        span,
+                    }),
                 }
             }
             r => {
@@ -367,7 +408,11 @@ impl<'a> Builder<'a> {
                     return self.err(s, "comprehension values not allowed in this position");
                 }
                 let e = self.alias_expr(inner)?;
-                if r == Rule::pattern_label { LabelKind::Pattern(e) } else { LabelKind::Dynamic(e) }
+                if r == Rule::pattern_label {
+                    LabelKind::Pattern(e)
+                } else {
+                    LabelKind::Dynamic(e)
+                }
             }
         };
         Ok((Label { alias, kind, span }, constraint))
@@ -375,7 +420,9 @@ impl<'a> Builder<'a> {
 
     fn let_clause(&mut self, p: Pair<Rule>) -> PResult<LetClause> {
         let span = self.span(&p);
-        let mut it = p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_let | Rule::alias_eq));
+        let mut it = p
+            .into_inner()
+            .filter(|c| !matches!(c.as_rule(), Rule::kw_let | Rule::alias_eq));
         let name = self.ident(&it.next().expect("let name"));
         let value = self.expr(it.next().expect("let value"))?;
         Ok(LetClause { name, value, span })
@@ -400,10 +447,18 @@ impl<'a> Builder<'a> {
                     }
                     let value = ids.pop().expect("for value");
                     let key = ids.pop();
-                    clauses.push(Clause::For { key, value, source: source.expect("for source"), span: cspan });
+                    clauses.push(Clause::For {
+                        key,
+                        value,
+                        source: source.expect("for source"),
+                        span: cspan,
+                    });
                 }
                 Rule::guard_clause => {
-                    let e = c.into_inner().find(|x| x.as_rule() == Rule::expr).expect("if expr");
+                    let e = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::expr)
+                        .expect("if expr");
                     clauses.push(Clause::If(self.expr(e)?, cspan));
                 }
                 Rule::let_clause => clauses.push(Clause::Let(self.let_clause(c)?)),
@@ -411,12 +466,19 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        Ok(Comprehension { clauses, body: body.expect("comprehension body"), span })
+        Ok(Comprehension {
+            clauses,
+            body: body.expect("comprehension body"),
+            span,
+        })
     }
 
     fn struct_lit(&mut self, p: Pair<Rule>) -> PResult<StructLit> {
         let span = self.span(&p);
-        let decls = p.into_inner().map(|c| self.decl(c)).collect::<PResult<Vec<_>>>()?;
+        let decls = p
+            .into_inner()
+            .map(|c| self.decl(c))
+            .collect::<PResult<Vec<_>>>()?;
         Ok(StructLit { decls, span })
     }
 
@@ -425,10 +487,16 @@ impl<'a> Builder<'a> {
             return self.expr(p);
         }
         let span = self.span(&p);
-        let mut inner: Vec<Pair<Rule>> = p.into_inner().filter(|c| c.as_rule() != Rule::alias_eq).collect();
+        let mut inner: Vec<Pair<Rule>> = p
+            .into_inner()
+            .filter(|c| c.as_rule() != Rule::alias_eq)
+            .collect();
         let e = self.expr(inner.pop().expect("aliased expr"))?;
         match inner.pop() {
-            Some(id) => Ok(Expr { kind: ExprKind::Alias(self.ident(&id), Box::new(e)), span }),
+            Some(id) => Ok(Expr {
+                kind: ExprKind::Alias(self.ident(&id), Box::new(e)),
+                span,
+            }),
             None => Ok(e),
         }
     }
@@ -438,7 +506,10 @@ impl<'a> Builder<'a> {
         // The Pratt closures cannot borrow `self` mutably; errors are collected instead.
         let this = std::cell::RefCell::new(self);
         let err: std::cell::RefCell<Option<ParseError>> = std::cell::RefCell::new(None);
-        let dummy = |span: Span| Expr { kind: ExprKind::Bottom, span };
+        let dummy = |span: Span| Expr {
+            kind: ExprKind::Bottom,
+            span,
+        };
         let out = PRATT
             .map_primary(|x| {
                 let mut b = this.borrow_mut();
@@ -467,7 +538,10 @@ impl<'a> Builder<'a> {
                     Rule::pre_neg => UnaryOp::Neg,
                     _ => UnaryOp::Pos,
                 };
-                Expr { kind: ExprKind::Unary(u, Box::new(rhs)), span }
+                Expr {
+                    kind: ExprKind::Unary(u, Box::new(rhs)),
+                    span,
+                }
             })
             .map_postfix(|lhs, op| {
                 let mut b = this.borrow_mut();
@@ -505,7 +579,10 @@ impl<'a> Builder<'a> {
                     Rule::op_irem => BinOp::IntRem,
                     _ => BinOp::Div,
                 };
-                Expr { kind: ExprKind::Binary(o, Box::new(lhs), Box::new(rhs)), span }
+                Expr {
+                    kind: ExprKind::Binary(o, Box::new(lhs), Box::new(rhs)),
+                    span,
+                }
             })
             .parse(pairs);
         match err.into_inner() {
@@ -547,7 +624,10 @@ impl<'a> Builder<'a> {
                 ExprKind::Slice(Box::new(lhs), lo, hi)
             }
             _ => {
-                let args = op.into_inner().map(|c| self.expr(c)).collect::<PResult<Vec<_>>>()?;
+                let args = op
+                    .into_inner()
+                    .map(|c| self.expr(c))
+                    .collect::<PResult<Vec<_>>>()?;
                 ExprKind::Call(Box::new(lhs), args)
             }
         };
@@ -570,7 +650,9 @@ impl<'a> Builder<'a> {
                             let e = c.into_inner().next().map(|e| self.expr(e)).transpose()?;
                             ListElem::Ellipsis(e, cspan)
                         }
-                        Rule::comprehension => ListElem::Comprehension(Box::new(self.comprehension(c)?)),
+                        Rule::comprehension => {
+                            ListElem::Comprehension(Box::new(self.comprehension(c)?))
+                        }
                         _ => ListElem::Expr(self.alias_expr(c)?),
                     });
                 }
@@ -621,7 +703,10 @@ impl<'a> Builder<'a> {
             let s = c.as_span();
             match c.as_rule() {
                 Rule::interp => {
-                    let e = c.into_inner().find(|x| x.as_rule() == Rule::expr).expect("interp expr");
+                    let e = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::expr)
+                        .expect("interp expr");
                     raws.push(Raw::Interp(self.expr(e)?));
                 }
                 _ => match raws.last_mut() {
@@ -682,12 +767,20 @@ fn strip_multiline(texts: &mut [Option<String>]) -> Result<(), String> {
     }
     let indent = match texts.last_mut() {
         Some(Some(t)) => {
-            let nl = t.rfind('\n').ok_or("closing quotes of a multi-line string must be on their own line")?;
+            let nl = t
+                .rfind('\n')
+                .ok_or("closing quotes of a multi-line string must be on their own line")?;
             let ind = t[nl + 1..].to_string();
             if !ind.chars().all(|c| c == ' ' || c == '\t') {
-                return Err("closing quotes of a multi-line string must be on their own line".into());
+                return Err(
+                    "closing quotes of a multi-line string must be on their own line".into(),
+                );
             }
-            let cut = if nl > 0 && t.as_bytes()[nl - 1] == b'\r' { nl - 1 } else { nl };
+            let cut = if nl > 0 && t.as_bytes()[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
             t.truncate(cut);
             ind
         }
@@ -835,7 +928,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_syntax() {
-        for bad in ["a: ", "a: {", "a: 1 +", "a: \"unterminated", "a: [1 2]", "a: b:"] {
+        for bad in [
+            "a: ",
+            "a: {",
+            "a: 1 +",
+            "a: \"unterminated",
+            "a: [1 2]",
+            "a: b:",
+        ] {
             assert!(parse_file(FileId(0), bad).is_err(), "{bad}");
         }
     }
@@ -843,30 +943,46 @@ mod tests {
     #[test]
     fn chains_desugar_and_docs_attach() {
         let f = parse("// +patchKey=name\n// +usage=x\ncontainers: [...]\na: b: 1 // lc");
-        let Decl::Field(c) = &f.decls[0] else { panic!() };
+        let Decl::Field(c) = &f.decls[0] else {
+            panic!()
+        };
         assert_eq!(c.docs, vec![" +patchKey=name", " +usage=x"]);
-        let Decl::Field(a) = &f.decls[1] else { panic!() };
+        let Decl::Field(a) = &f.decls[1] else {
+            panic!()
+        };
         assert_eq!(a.line_comment.as_deref(), Some(" lc"));
         assert!(matches!(a.value.kind, ExprKind::Struct(_)));
     }
 
     #[test]
     fn strings_decode() {
-        let ExprKind::String(p) = first_value("a: \"a\\tb\\u00e9\\\"\"") else { panic!() };
+        let ExprKind::String(p) = first_value("a: \"a\\tb\\u00e9\\\"\"") else {
+            panic!()
+        };
         assert!(matches!(&p[0], StrPart::Text(t) if t == "a\tbé\""));
-        let ExprKind::String(p) = first_value("a: \"\"\"\n    x\n      y\n    \"\"\"") else { panic!() };
+        let ExprKind::String(p) = first_value("a: \"\"\"\n    x\n      y\n    \"\"\"") else {
+            panic!()
+        };
         assert!(matches!(&p[0], StrPart::Text(t) if t == "x\n  y"));
-        let ExprKind::String(p) = first_value("a: #\"\\d+ \\#t\"#") else { panic!() };
+        let ExprKind::String(p) = first_value("a: #\"\\d+ \\#t\"#") else {
+            panic!()
+        };
         assert!(matches!(&p[0], StrPart::Text(t) if t == "\\d+ \t"));
     }
 
     #[test]
     fn precedence() {
-        let ExprKind::Binary(BinOp::Or, l, _) = first_value("a: *1 | 2 & 3") else { panic!() };
+        let ExprKind::Binary(BinOp::Or, l, _) = first_value("a: *1 | 2 & 3") else {
+            panic!()
+        };
         assert!(matches!(l.kind, ExprKind::Unary(UnaryOp::Default, _)));
-        let ExprKind::Binary(BinOp::Add, _, r) = first_value("a: 1 + 2 * 3") else { panic!() };
+        let ExprKind::Binary(BinOp::Add, _, r) = first_value("a: 1 + 2 * 3") else {
+            panic!()
+        };
         assert!(matches!(r.kind, ExprKind::Binary(BinOp::Mul, _, _)));
-        let ExprKind::Binary(BinOp::LOr, _, r) = first_value("a: x || y && z") else { panic!() };
+        let ExprKind::Binary(BinOp::LOr, _, r) = first_value("a: x || y && z") else {
+            panic!()
+        };
         assert!(matches!(r.kind, ExprKind::Binary(BinOp::LAnd, _, _)));
     }
 }

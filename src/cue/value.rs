@@ -5,7 +5,7 @@
 //! [`meet`] unifies two non-composite values, which covers atoms, basic
 //! types, bounds and validators (`int & >=1 & <=5 & 3`).
 
-use super::builtins::{self, Builtin, CallError, Data};
+use super::builtins::{Builtin, CallError, Data};
 use super::label::quote;
 use super::num::Num;
 use crate::source::Span;
@@ -185,7 +185,12 @@ impl fmt::Debug for Validator {
 
 impl fmt::Display for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pkg = self.builtin.pkg.rsplit('/').next().unwrap_or(self.builtin.pkg);
+        let pkg = self
+            .builtin
+            .pkg
+            .rsplit('/')
+            .next()
+            .unwrap_or(self.builtin.pkg);
         let args: Vec<String> = self.args.iter().map(data_to_string).collect();
         write!(f, "{pkg}.{}({})", self.builtin.name, args.join(", "))
     }
@@ -261,7 +266,12 @@ pub enum Value {
 impl Value {
     /// An error value.
     pub fn bottom(code: ErrCode, msg: impl Into<String>, spans: Vec<Span>) -> Value {
-        Value::Bottom(Rc::new(Bottom { code, msg: msg.into(), spans, path: None }))
+        Value::Bottom(Rc::new(Bottom {
+            code,
+            msg: msg.into(),
+            spans,
+            path: None,
+        }))
     }
 
     /// An evaluation error.
@@ -286,7 +296,11 @@ impl Value {
 
     /// A basic type.
     pub fn kinds(k: Kinds) -> Value {
-        Value::Constraint(Rc::new(Constraint { kinds: k, bounds: Vec::new(), validators: Vec::new() }))
+        Value::Constraint(Rc::new(Constraint {
+            kinds: k,
+            bounds: Vec::new(),
+            validators: Vec::new(),
+        }))
     }
 
     /// True for bottom.
@@ -296,7 +310,10 @@ impl Value {
 
     /// True for null, bool, number, string and bytes.
     pub fn is_atom(&self) -> bool {
-        matches!(self, Value::Null | Value::Bool(_) | Value::Num(_) | Value::Str(_) | Value::Bytes(_))
+        matches!(
+            self,
+            Value::Null | Value::Bool(_) | Value::Num(_) | Value::Str(_) | Value::Bytes(_)
+        )
     }
 
     /// The kinds a non-vertex value may take.
@@ -366,11 +383,18 @@ pub fn data_to_string(d: &Data) -> String {
         Data::Num(n) => n.to_string(),
         Data::Str(s) => quote(s),
         Data::Bytes(b) => quote_bytes(b),
-        Data::List(l) => format!("[{}]", l.iter().map(data_to_string).collect::<Vec<_>>().join(",")),
+        Data::List(l) => format!(
+            "[{}]",
+            l.iter().map(data_to_string).collect::<Vec<_>>().join(",")
+        ),
         Data::Struct(fs) => format!(
             "{{{}}}",
             fs.iter()
-                .map(|(k, v)| format!("{}:{}", super::label::Label::string(k).selector(), data_to_string(v)))
+                .map(|(k, v)| format!(
+                    "{}:{}",
+                    super::label::Label::string(k).selector(),
+                    data_to_string(v)
+                ))
                 .collect::<Vec<_>>()
                 .join(",")
         ),
@@ -398,8 +422,15 @@ impl fmt::Display for Value {
                 f.write_str(&parts.join(" | "))
             }
             Value::Vertex(_) => f.write_str("{...}"),
-            Value::Func(FuncRef::Predeclared(p)) => write!(f, "{}", format!("{p:?}").to_lowercase()),
-            Value::Func(FuncRef::Pkg(b)) => write!(f, "{}.{}", b.pkg.rsplit('/').next().unwrap_or(b.pkg), b.name),
+            Value::Func(FuncRef::Predeclared(p)) => {
+                write!(f, "{}", format!("{p:?}").to_lowercase())
+            }
+            Value::Func(FuncRef::Pkg(b)) => write!(
+                f,
+                "{}.{}",
+                b.pkg.rsplit('/').next().unwrap_or(b.pkg),
+                b.name
+            ),
         }
     }
 }
@@ -407,7 +438,10 @@ impl fmt::Display for Value {
 impl fmt::Display for Constraint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
-        let implied = self.bounds.iter().fold(Kinds::NONE, |k, b| k.or(bound_kinds(b)));
+        let implied = self
+            .bounds
+            .iter()
+            .fold(Kinds::NONE, |k, b| k.or(bound_kinds(b)));
         let show_kind = self.bounds.is_empty() && self.validators.is_empty()
             || (self.kinds != implied && self.kinds != Kinds::TOP);
         if show_kind {
@@ -438,10 +472,18 @@ fn bound_kinds(b: &Bound) -> Kinds {
 pub fn predecl_constraint(p: super::ir::Predecl) -> Value {
     use super::ir::Predecl as P;
     let int_range = |lo: &str, hi: &str| -> Value {
-        let mut c = Constraint { kinds: Kinds::INT, bounds: Vec::new(), validators: Vec::new() };
+        let mut c = Constraint {
+            kinds: Kinds::INT,
+            bounds: Vec::new(),
+            validators: Vec::new(),
+        };
         for (op, s) in [(BoundOp::Ge, lo), (BoundOp::Le, hi)] {
             if let Some(n) = Num::parse_literal(s) {
-                c.bounds.push(Bound { op, value: Value::num(n), regex: None });
+                c.bounds.push(Bound {
+                    op,
+                    value: Value::num(n),
+                    regex: None,
+                });
             }
         }
         Value::Constraint(Rc::new(c))
@@ -455,8 +497,16 @@ pub fn predecl_constraint(p: super::ir::Predecl) -> Value {
         P::Bool => Value::kinds(Kinds::BOOL),
         P::Null => Value::Null,
         P::Uint => {
-            let mut c = Constraint { kinds: Kinds::INT, bounds: Vec::new(), validators: Vec::new() };
-            c.bounds.push(Bound { op: BoundOp::Ge, value: Value::num(Num::int(0)), regex: None });
+            let mut c = Constraint {
+                kinds: Kinds::INT,
+                bounds: Vec::new(),
+                validators: Vec::new(),
+            };
+            c.bounds.push(Bound {
+                op: BoundOp::Ge,
+                value: Value::num(Num::int(0)),
+                regex: None,
+            });
             Value::Constraint(Rc::new(c))
         }
         P::Rune => int_range("0", "0x10FFFF"),
@@ -479,10 +529,22 @@ pub fn predecl_constraint(p: super::ir::Predecl) -> Value {
             } else {
                 "1.797693134862315708145274237317043567981e+308"
             };
-            let mut c = Constraint { kinds: Kinds::NUMBER, bounds: Vec::new(), validators: Vec::new() };
+            let mut c = Constraint {
+                kinds: Kinds::NUMBER,
+                bounds: Vec::new(),
+                validators: Vec::new(),
+            };
             if let Some(n) = Num::parse_literal(lim) {
-                c.bounds.push(Bound { op: BoundOp::Ge, value: Value::num(n.neg()), regex: None });
-                c.bounds.push(Bound { op: BoundOp::Le, value: Value::num(n), regex: None });
+                c.bounds.push(Bound {
+                    op: BoundOp::Ge,
+                    value: Value::num(n.neg()),
+                    regex: None,
+                });
+                c.bounds.push(Bound {
+                    op: BoundOp::Le,
+                    value: Value::num(n),
+                    regex: None,
+                });
             }
             Value::Constraint(Rc::new(c))
         }
@@ -524,7 +586,13 @@ pub fn check_bound(v: &Value, b: &Bound) -> Result<(), String> {
             let text = match v {
                 Value::Str(s) => s.to_string(),
                 Value::Bytes(bs) => String::from_utf8_lossy(bs).into_owned(),
-                _ => return Err(format!("conflicting values {v} and {}{}", b.op.symbol(), b.value)),
+                _ => {
+                    return Err(format!(
+                        "conflicting values {v} and {}{}",
+                        b.op.symbol(),
+                        b.value
+                    ));
+                }
             };
             let m = b.regex.as_ref().is_some_and(|r| r.is_match(&text));
             m == (b.op == BoundOp::Match)
@@ -548,7 +616,15 @@ pub fn check_bound(v: &Value, b: &Bound) -> Result<(), String> {
             }
         },
     };
-    if ok { Ok(()) } else { Err(format!("invalid value {v} (out of bound {}{})", b.op.symbol(), b.value)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid value {v} (out of bound {}{})",
+            b.op.symbol(),
+            b.value
+        ))
+    }
 }
 
 /// Runs a validator on a concrete value.
@@ -557,11 +633,15 @@ pub fn check_validator(v: &Value, data: Data, val: &Validator) -> Result<(), Val
     args.extend(val.args.iter().cloned());
     match (val.builtin.f)(&args) {
         Ok(Data::Bool(true)) => Ok(()),
-        Ok(_) => Err(Value::err(format!("invalid value {v} (does not satisfy {val})"), vec![])),
+        Ok(_) => Err(Value::err(
+            format!("invalid value {v} (does not satisfy {val})"),
+            vec![],
+        )),
         Err(CallError::Incomplete(m)) => Err(Value::incomplete(m, vec![])),
-        Err(CallError::Error(m)) => {
-            Err(Value::err(format!("invalid value {v} (does not satisfy {val}): {m}"), vec![]))
-        }
+        Err(CallError::Error(m)) => Err(Value::err(
+            format!("invalid value {v} (does not satisfy {val}): {m}"),
+            vec![],
+        )),
     }
 }
 
@@ -570,7 +650,10 @@ fn mismatch(a: &Value, b: &Value) -> Value {
     if ka.intersects(kb) {
         Value::err(format!("conflicting values {b} and {a}"), vec![])
     } else {
-        Value::err(format!("conflicting values {b} and {a} (mismatched types {kb} and {ka})"), vec![])
+        Value::err(
+            format!("conflicting values {b} and {a} (mismatched types {kb} and {ka})"),
+            vec![],
+        )
     }
 }
 
@@ -587,7 +670,11 @@ pub fn meet(a: &Value, b: &Value) -> Value {
             check_atom(x, c, a, b)
         }
         (x, y) if x.is_atom() && y.is_atom() => {
-            if atoms_identical(x, y) { x.clone() } else { mismatch(a, b) }
+            if atoms_identical(x, y) {
+                x.clone()
+            } else {
+                mismatch(a, b)
+            }
         }
         _ => mismatch(a, b),
     }
@@ -602,12 +689,12 @@ fn check_atom(x: &Value, c: &Constraint, a: &Value, b: &Value) -> Value {
             return Value::err(m, vec![]);
         }
     }
-    if !c.validators.is_empty() {
-        if let Some(d) = x.to_data() {
-            for v in &c.validators {
-                if let Err(e) = check_validator(x, d.clone(), v) {
-                    return e;
-                }
+    if !c.validators.is_empty()
+        && let Some(d) = x.to_data()
+    {
+        for v in &c.validators {
+            if let Err(e) = check_validator(x, d.clone(), v) {
+                return e;
             }
         }
     }
@@ -618,11 +705,22 @@ fn check_atom(x: &Value, c: &Constraint, a: &Value, b: &Value) -> Value {
 pub fn meet_constraints(c: &Constraint, d: &Constraint) -> Value {
     let kinds = c.kinds.and(d.kinds);
     if kinds.is_empty() {
-        return mismatch(&Value::Constraint(Rc::new(c.clone())), &Value::Constraint(Rc::new(d.clone())));
+        return mismatch(
+            &Value::Constraint(Rc::new(c.clone())),
+            &Value::Constraint(Rc::new(d.clone())),
+        );
     }
-    let mut out = Constraint { kinds, bounds: Vec::new(), validators: c.validators.clone() };
+    let mut out = Constraint {
+        kinds,
+        bounds: Vec::new(),
+        validators: c.validators.clone(),
+    };
     for v in &d.validators {
-        if !out.validators.iter().any(|w| std::ptr::eq(w.builtin, v.builtin) && w.args == v.args) {
+        if !out
+            .validators
+            .iter()
+            .any(|w| std::ptr::eq(w.builtin, v.builtin) && w.args == v.args)
+        {
             out.validators.push(v.clone());
         }
     }
@@ -638,41 +736,56 @@ pub fn meet_constraints(c: &Constraint, d: &Constraint) -> Value {
 pub fn bound_value(op: BoundOp, value: Value, regex: Option<Rc<regex::Regex>>) -> Value {
     let b = Bound { op, value, regex };
     let kinds = bound_kinds(&b);
-    Value::Constraint(Rc::new(Constraint { kinds, bounds: vec![b], validators: Vec::new() }))
+    Value::Constraint(Rc::new(Constraint {
+        kinds,
+        bounds: vec![b],
+        validators: Vec::new(),
+    }))
 }
 
 fn add_bound(c: &mut Constraint, b: Bound) -> Result<(), Value> {
     c.kinds = c.kinds.and(bound_kinds(&b));
     if c.kinds.is_empty() {
-        return Err(Value::err(format!("conflicting bounds {}{}", b.op.symbol(), b.value), vec![]));
+        return Err(Value::err(
+            format!("conflicting bounds {}{}", b.op.symbol(), b.value),
+            vec![],
+        ));
     }
     let lower = matches!(b.op, BoundOp::Gt | BoundOp::Ge);
     let upper = matches!(b.op, BoundOp::Lt | BoundOp::Le);
-    if lower || upper {
-        if let Some(i) = c.bounds.iter().position(|x| {
+    if (lower || upper)
+        && let Some(i) = c.bounds.iter().position(|x| {
             (lower && matches!(x.op, BoundOp::Gt | BoundOp::Ge))
                 || (upper && matches!(x.op, BoundOp::Lt | BoundOp::Le))
-        }) {
-            let old = &c.bounds[i];
-            let Some(o) = cmp_scalars(&b.value, &old.value) else {
-                return Err(Value::err(
-                    format!("conflicting bounds {}{} and {}{}", old.op.symbol(), old.value, b.op.symbol(), b.value),
-                    vec![],
-                ));
-            };
-            let tighter = match o {
-                Ordering::Equal => matches!(b.op, BoundOp::Gt | BoundOp::Lt),
-                Ordering::Greater => lower,
-                Ordering::Less => upper,
-            };
-            if tighter {
-                c.bounds[i] = b;
-            }
-            return Ok(());
+        })
+    {
+        let old = &c.bounds[i];
+        let Some(o) = cmp_scalars(&b.value, &old.value) else {
+            return Err(Value::err(
+                format!(
+                    "conflicting bounds {}{} and {}{}",
+                    old.op.symbol(),
+                    old.value,
+                    b.op.symbol(),
+                    b.value
+                ),
+                vec![],
+            ));
+        };
+        let tighter = match o {
+            Ordering::Equal => matches!(b.op, BoundOp::Gt | BoundOp::Lt),
+            Ordering::Greater => lower,
+            Ordering::Less => upper,
+        };
+        if tighter {
+            c.bounds[i] = b;
         }
+        return Ok(());
     }
     let dup = c.bounds.iter().any(|x| {
-        x.op == b.op && scalar_eq(&x.value, &b.value) == Some(true) && x.value.kind() == b.value.kind()
+        x.op == b.op
+            && scalar_eq(&x.value, &b.value) == Some(true)
+            && x.value.kind() == b.value.kind()
     });
     if !dup {
         c.bounds.push(b);
@@ -682,7 +795,9 @@ fn add_bound(c: &mut Constraint, b: Bound) -> Result<(), Value> {
 
 /// For `int`, the tightest inclusive integer range of a numeric bound pair.
 fn int_range(lo: &Bound, hi: &Bound) -> Option<(num_bigint::BigInt, num_bigint::BigInt)> {
-    let (Value::Num(l), Value::Num(h)) = (&lo.value, &hi.value) else { return None };
+    let (Value::Num(l), Value::Num(h)) = (&lo.value, &hi.value) else {
+        return None;
+    };
     let (ld, hd) = (l.to_dec(), h.to_dec());
     let mut lo_i = ld.trunc();
     if ld.is_integral() {
@@ -704,53 +819,70 @@ fn int_range(lo: &Bound, hi: &Bound) -> Option<(num_bigint::BigInt, num_bigint::
 }
 
 fn simplify(c: Constraint) -> Value {
-    let lo = c.bounds.iter().find(|b| matches!(b.op, BoundOp::Gt | BoundOp::Ge));
-    let hi = c.bounds.iter().find(|b| matches!(b.op, BoundOp::Lt | BoundOp::Le));
-    if let (Some(l), Some(h), true) = (lo, hi, c.kinds == Kinds::INT) {
-        if let Some((a, b)) = int_range(l, h) {
-            if a == b {
-                let x = Value::num(Num::Int(super::num::Int::from_big(a)));
-                let rest = Constraint {
-                    kinds: c.kinds,
-                    bounds: c.bounds.iter().filter(|b| matches!(b.op, BoundOp::Ne | BoundOp::Match | BoundOp::NotMatch)).cloned().collect(),
-                    validators: c.validators.clone(),
-                };
-                return check_atom(&x, &rest, &x, &Value::Constraint(Rc::new(rest.clone())));
-            }
-        }
+    let lo = c
+        .bounds
+        .iter()
+        .find(|b| matches!(b.op, BoundOp::Gt | BoundOp::Ge));
+    let hi = c
+        .bounds
+        .iter()
+        .find(|b| matches!(b.op, BoundOp::Lt | BoundOp::Le));
+    if let (Some(l), Some(h), true) = (lo, hi, c.kinds == Kinds::INT)
+        && let Some((a, b)) = int_range(l, h)
+        && a == b
+    {
+        let x = Value::num(Num::Int(super::num::Int::from_big(a)));
+        let rest = Constraint {
+            kinds: c.kinds,
+            bounds: c
+                .bounds
+                .iter()
+                .filter(|b| matches!(b.op, BoundOp::Ne | BoundOp::Match | BoundOp::NotMatch))
+                .cloned()
+                .collect(),
+            validators: c.validators.clone(),
+        };
+        return check_atom(&x, &rest, &x, &Value::Constraint(Rc::new(rest.clone())));
     }
-    if let (Some(l), Some(h)) = (lo, hi) {
-        if let Some(o) = cmp_scalars(&l.value, &h.value) {
-            let both_incl = l.op == BoundOp::Ge && h.op == BoundOp::Le;
-            if o == Ordering::Greater || (o == Ordering::Equal && !both_incl) {
-                return Value::err(
-                    format!(
-                        "incompatible number bounds {}{} and {}{}",
-                        h.op.symbol(),
-                        h.value,
-                        l.op.symbol(),
-                        l.value
-                    ),
-                    vec![],
-                );
-            }
-            if o == Ordering::Equal {
-                // keepvalidators=0: a range admitting one value is that value.
-                let mut x = l.value.clone();
-                if let Value::Num(n) = &x {
-                    if c.kinds == Kinds::INT && !n.is_int() {
-                        x = Value::num(Num::Int(super::num::Int::from_big(n.to_dec().trunc())));
-                    } else if c.kinds == Kinds::FLOAT && n.is_int() {
-                        x = Value::num(Num::Float(n.to_dec()));
-                    }
+    if let (Some(l), Some(h)) = (lo, hi)
+        && let Some(o) = cmp_scalars(&l.value, &h.value)
+    {
+        let both_incl = l.op == BoundOp::Ge && h.op == BoundOp::Le;
+        if o == Ordering::Greater || (o == Ordering::Equal && !both_incl) {
+            return Value::err(
+                format!(
+                    "incompatible number bounds {}{} and {}{}",
+                    h.op.symbol(),
+                    h.value,
+                    l.op.symbol(),
+                    l.value
+                ),
+                vec![],
+            );
+        }
+        if o == Ordering::Equal {
+            // keepvalidators=0: a range admitting one value is that value.
+            let mut x = l.value.clone();
+            if let Value::Num(n) = &x {
+                if c.kinds == Kinds::INT && !n.is_int() {
+                    x = Value::num(Num::Int(super::num::Int::from_big(n.to_dec().trunc())));
+                } else if c.kinds == Kinds::FLOAT && n.is_int() {
+                    x = Value::num(Num::Float(n.to_dec()));
                 }
-                let rest = Constraint {
-                    kinds: c.kinds,
-                    bounds: c.bounds.iter().filter(|b| !matches!(b.op, BoundOp::Gt | BoundOp::Ge | BoundOp::Lt | BoundOp::Le)).cloned().collect(),
-                    validators: c.validators.clone(),
-                };
-                return check_atom(&x, &rest, &x, &Value::Constraint(Rc::new(rest.clone())));
             }
+            let rest = Constraint {
+                kinds: c.kinds,
+                bounds: c
+                    .bounds
+                    .iter()
+                    .filter(|b| {
+                        !matches!(b.op, BoundOp::Gt | BoundOp::Ge | BoundOp::Lt | BoundOp::Le)
+                    })
+                    .cloned()
+                    .collect(),
+                validators: c.validators.clone(),
+            };
+            return check_atom(&x, &rest, &x, &Value::Constraint(Rc::new(rest.clone())));
         }
     }
     Value::Constraint(Rc::new(c))
@@ -775,10 +907,15 @@ mod tests {
         assert_eq!(r.to_string(), "int & >=1 & <=5");
         assert!(meet(&r, &n(7)).is_bottom());
         assert_eq!(meet(&r, &n(3)).to_string(), "3");
-        let one = meet(&bound_value(BoundOp::Ge, n(1), None), &bound_value(BoundOp::Le, n(1), None));
+        let one = meet(
+            &bound_value(BoundOp::Ge, n(1), None),
+            &bound_value(BoundOp::Le, n(1), None),
+        );
         assert_eq!(one.to_string(), "1");
         assert!(meet(&n(1), &Value::num(Num::parse_literal("1.0").unwrap())).is_bottom());
-        let Value::Bottom(b) = meet(&n(1), &n(2)) else { panic!() };
+        let Value::Bottom(b) = meet(&n(1), &n(2)) else {
+            panic!()
+        };
         assert_eq!(b.msg, "conflicting values 2 and 1");
     }
 }

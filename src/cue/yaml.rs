@@ -113,7 +113,19 @@ fn needs_quotes(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~" | ".inf" | "-.inf" | ".nan"
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | "null"
+            | "~"
+            | ".inf"
+            | "-.inf"
+            | ".nan"
     ) {
         return true;
     }
@@ -121,7 +133,9 @@ fn needs_quotes(s: &str) -> bool {
         return true;
     }
     let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && s != "-") {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && s != "-")
+    {
         return true;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
@@ -134,5 +148,8 @@ fn looks_numeric(s: &str) -> bool {
     let t = s.trim_start_matches(['-', '+']);
     let t = t.replace('_', "");
     (t.starts_with("0x") || t.starts_with("0o") || t.starts_with("0b")) && t.len() > 2
-        || (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        || (!t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c == ':' || c == '.')
+            && t.chars().next().is_some_and(|c| c.is_ascii_digit()))
 }

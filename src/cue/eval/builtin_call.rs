@@ -1,6 +1,6 @@
 //! Calls of predeclared and package functions; conversion to and from data.
 
-use super::{ArcType, ConjSrc, Conjunct, CloseCtx, Engine, Env, ListInfo, Status, bottom};
+use super::{ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, ListInfo, Status, bottom};
 use crate::cue::builtins::{Arity, Builtin, CallError, Data};
 use crate::cue::ir::{Expr, Func};
 use crate::cue::label::Label;
@@ -23,14 +23,24 @@ impl Engine {
         }
     }
 
-    fn call_predeclared(&mut self, p: Func, f: &Expr, args: &[Expr], env: &Rc<Env>, span: Span) -> Value {
+    fn call_predeclared(
+        &mut self,
+        p: Func,
+        f: &Expr,
+        args: &[Expr],
+        env: &Rc<Env>,
+        span: Span,
+    ) -> Value {
         let name = format!("{p:?}").to_lowercase();
         let want = match p {
             Func::Len | Func::Close | Func::And | Func::Or => 1,
             _ => 2,
         };
         if args.len() != want {
-            return Value::err(format!("{name}: expected {want} argument(s), got {}", args.len()), vec![span]);
+            return Value::err(
+                format!("{name}: expected {want} argument(s), got {}", args.len()),
+                vec![span],
+            );
         }
         match p {
             Func::Close | Func::And | Func::Or => {
@@ -54,12 +64,18 @@ impl Engine {
                             let n = vx
                                 .arcs
                                 .iter()
-                                .filter(|&&a| self.v(a).arc_type == ArcType::Regular && self.v(a).label.is_regular())
+                                .filter(|&&a| {
+                                    self.v(a).arc_type == ArcType::Regular
+                                        && self.v(a).label.is_regular()
+                                })
                                 .count();
                             Value::num(Num::int(n as i64))
                         }
                     }
-                    Ok(other) => Value::err(format!("invalid argument {other} (type {}) for len", other.kind()), vec![span]),
+                    Ok(other) => Value::err(
+                        format!("invalid argument {other} (type {}) for len", other.kind()),
+                        vec![span],
+                    ),
                     Err(b) => Value::Bottom(b),
                 }
             }
@@ -82,7 +98,12 @@ impl Engine {
     }
 
     /// Calls a package function, or makes a validator when one argument is missing.
-    pub(crate) fn call_builtin(&mut self, b: &'static Builtin, args: Vec<Value>, span: Span) -> Value {
+    pub(crate) fn call_builtin(
+        &mut self,
+        b: &'static Builtin,
+        args: Vec<Value>,
+        span: Span,
+    ) -> Value {
         let n = args.len();
         let fits = match b.arity {
             Arity::Exact(k) => n == k,
@@ -91,13 +112,17 @@ impl Engine {
         let validator = b.returns_bool && matches!(b.arity, Arity::Exact(k) if k == n + 1);
         if !fits && !validator {
             return Value::err(
-                format!("{}.{}: wrong number of arguments ({n})", short_pkg(b), b.name),
+                format!(
+                    "{}.{}: wrong number of arguments ({n})",
+                    short_pkg(b),
+                    b.name
+                ),
                 vec![span],
             );
         }
         let mut data = Vec::with_capacity(n);
         for a in args {
-            match self.to_data(a, span) {
+            match self.data_of(a, span) {
                 Ok(d) => data.push(d),
                 Err(e) => return Value::Bottom(e),
             }
@@ -106,20 +131,24 @@ impl Engine {
             return Value::Constraint(Rc::new(Constraint {
                 kinds: Kinds::TOP,
                 bounds: Vec::new(),
-                validators: vec![Validator { builtin: b, args: data }],
+                validators: vec![Validator {
+                    builtin: b,
+                    args: data,
+                }],
             }));
         }
         match (b.f)(&data) {
             Ok(d) => self.from_data(&d),
             Err(CallError::Incomplete(m)) => Value::incomplete(m, vec![span]),
-            Err(CallError::Error(m)) => {
-                Value::err(format!("error in call to {}.{}: {m}", short_pkg(b), b.name), vec![span])
-            }
+            Err(CallError::Error(m)) => Value::err(
+                format!("error in call to {}.{}: {m}", short_pkg(b), b.name),
+                vec![span],
+            ),
         }
     }
 
     /// Converts a value to concrete data (structs keep their export order).
-    pub(crate) fn to_data(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {
+    pub(crate) fn data_of(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {
         let v = self.concrete(v, span)?;
         match v {
             Value::Vertex(w) => {
@@ -130,7 +159,7 @@ impl Engine {
                     let arcs = self.v(w).arcs.clone();
                     let mut out = Vec::with_capacity(arcs.len());
                     for a in arcs {
-                        out.push(self.to_data(Value::Vertex(a), span)?);
+                        out.push(self.data_of(Value::Vertex(a), span)?);
                     }
                     Ok(Data::List(out))
                 } else {
@@ -142,9 +171,18 @@ impl Engine {
                             continue;
                         }
                         match at {
-                            ArcType::Regular => out.push((label.key_text(), self.to_data(Value::Vertex(a), span)?)),
+                            ArcType::Regular => {
+                                out.push((label.key_text(), self.data_of(Value::Vertex(a), span)?))
+                            }
                             ArcType::Required => {
-                                return Err(bottom(ErrCode::Incomplete, format!("field is required but not present: {}", label.selector()), vec![span]));
+                                return Err(bottom(
+                                    ErrCode::Incomplete,
+                                    format!(
+                                        "field is required but not present: {}",
+                                        label.selector()
+                                    ),
+                                    vec![span],
+                                ));
                             }
                             ArcType::Optional => {}
                         }
@@ -152,8 +190,18 @@ impl Engine {
                     Ok(Data::Struct(out))
                 }
             }
-            Value::Func(_) => Err(bottom(ErrCode::Eval, "cannot use a function as data", vec![span])),
-            other => other.to_data().ok_or_else(|| bottom(ErrCode::Incomplete, format!("incomplete value {other}"), vec![span])),
+            Value::Func(_) => Err(bottom(
+                ErrCode::Eval,
+                "cannot use a function as data",
+                vec![span],
+            )),
+            other => other.to_data().ok_or_else(|| {
+                bottom(
+                    ErrCode::Incomplete,
+                    format!("incomplete value {other}"),
+                    vec![span],
+                )
+            }),
         }
     }
 
@@ -175,7 +223,11 @@ impl Engine {
         }
         match d {
             Data::List(items) => {
-                self.vm(v).list = Some(Box::new(ListInfo { closed_len: Some(items.len()), max_len: items.len(), ..Default::default() }));
+                self.vm(v).list = Some(Box::new(ListInfo {
+                    closed_len: Some(items.len()),
+                    max_len: items.len(),
+                    ..Default::default()
+                }));
                 for (i, it) in items.iter().enumerate() {
                     let a = self.build_data(Some(v), Label::Index(i as u32), it);
                     self.vm(v).arcs.push(a);
@@ -215,7 +267,11 @@ impl Engine {
         }
         match j {
             serde_json::Value::Array(items) => {
-                self.vm(v).list = Some(Box::new(ListInfo { closed_len: Some(items.len()), max_len: items.len(), ..Default::default() }));
+                self.vm(v).list = Some(Box::new(ListInfo {
+                    closed_len: Some(items.len()),
+                    max_len: items.len(),
+                    ..Default::default()
+                }));
                 for (i, it) in items.iter().enumerate() {
                     let a = self.build_json(Some(v), Label::Index(i as u32), it);
                     self.vm(v).arcs.push(a);
@@ -236,7 +292,14 @@ impl Engine {
     /// Adds a JSON value as a conjunct of `v` (how `parameter` and `context` are injected).
     pub fn add_json(&mut self, v: VId, j: &serde_json::Value, span: Span) {
         let val = self.from_json(j);
-        self.push_conjunct(v, Conjunct { src: ConjSrc::Value(val), close: CloseCtx::default(), span });
+        self.push_conjunct(
+            v,
+            Conjunct {
+                src: ConjSrc::Value(val),
+                close: CloseCtx::default(),
+                span,
+            },
+        );
     }
 }
 
@@ -256,4 +319,3 @@ fn json_scalar(j: &serde_json::Value) -> Value {
 fn short_pkg(b: &Builtin) -> &'static str {
     b.pkg.rsplit('/').next().unwrap_or(b.pkg)
 }
-

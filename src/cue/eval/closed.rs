@@ -68,7 +68,13 @@ impl Engine {
 
     /// The context for the conjuncts a reference to `w` copies into a vertex
     /// reached with `cc`: definitions (and anything already closed) open a group.
-    pub(crate) fn ref_close(&mut self, v: VId, cc: &CloseCtx, own: &CloseCtx, closing: Option<u32>) -> CloseCtx {
+    pub(crate) fn ref_close(
+        &mut self,
+        v: VId,
+        cc: &CloseCtx,
+        own: &CloseCtx,
+        closing: Option<u32>,
+    ) -> CloseCtx {
         let inner = own.group.or(closing);
         match inner {
             Some(g) => {
@@ -80,7 +86,13 @@ impl Engine {
                         self.require(v, t);
                     }
                 }
-                CloseCtx { group: Some(g), target: Some(g), embedded: cc.embedded, optional: cc.optional }
+                CloseCtx {
+                    group: Some(g),
+                    target: Some(g),
+                    embedded: cc.embedded,
+                    optional: cc.optional,
+                    explicit: cc.explicit,
+                }
             }
             None => *cc,
         }
@@ -91,7 +103,9 @@ impl Engine {
             return false;
         }
         seen.push(g);
-        let Some(st) = &self.v(v).closed else { return true };
+        let Some(st) = &self.v(v).closed else {
+            return true;
+        };
         for (gid, src) in &st.sources {
             if *gid != g {
                 continue;
@@ -127,7 +141,9 @@ impl Engine {
             if !matches!(label, Label::Str(_)) {
                 continue;
             }
-            let ok = required.iter().all(|&g| self.allowed(v, g, label, &mut Vec::new()));
+            let ok = required
+                .iter()
+                .all(|&g| self.allowed(v, g, label, &mut Vec::new()));
             if !ok {
                 let mut spans: Vec<_> = self.v(a).conjuncts.iter().map(|c| c.span).collect();
                 spans.sort();

@@ -11,14 +11,22 @@
 //! survivor replaces the vertex, several make an ambiguous value whose
 //! default (if unique) is used where a concrete value is needed.
 
-use super::{ConjSrc, Conjunct, CloseCtx, Engine, Env, PendingDisj, Status, bottom};
+use super::{CloseCtx, ConjSrc, Conjunct, Engine, Env, PendingDisj, Status, bottom};
 use crate::cue::ir::{Expr, ExprKind};
 use crate::cue::value::{Disj, ErrCode, VId, Value, meet, scalar_eq};
 use crate::source::Span;
 use std::rc::Rc;
 
 impl Engine {
-    pub(crate) fn add_disj(&mut self, v: VId, e: &Expr, items: &[(Expr, bool)], env: &Rc<Env>, cc: CloseCtx, span: Span) {
+    pub(crate) fn add_disj(
+        &mut self,
+        v: VId,
+        e: &Expr,
+        items: &[(Expr, bool)],
+        env: &Rc<Env>,
+        cc: CloseCtx,
+        span: Span,
+    ) {
         // The same disjunction (same expression, same environment) unified twice is
         // unified once: `D & D` is `D`.
         let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
@@ -38,7 +46,14 @@ impl Engine {
     }
 
     /// Records a disjunction at `v`, or applies the fixed choice of a branch.
-    pub(crate) fn push_disj(&mut self, v: VId, alts: Vec<(ConjSrc, bool)>, has_default: bool, cc: CloseCtx, span: Span) {
+    pub(crate) fn push_disj(
+        &mut self,
+        v: VId,
+        alts: Vec<(ConjSrc, bool)>,
+        has_default: bool,
+        cc: CloseCtx,
+        span: Span,
+    ) {
         let alts: Vec<(ConjSrc, bool)> = alts
             .into_iter()
             .filter(|(a, _)| !matches!(a, ConjSrc::Value(Value::Bottom(_))))
@@ -53,13 +68,18 @@ impl Engine {
         }
         let seq = self.v(v).disj_seen;
         self.vm(v).disj_seen += 1;
-        if let Some(ch) = self.v(v).choices.clone() {
-            if let Some(&j) = ch.get(seq) {
-                let src = alts[j.min(alts.len() - 1)].0.clone();
-                return self.process_src(v, src, cc, span);
-            }
+        if let Some(ch) = self.v(v).choices.clone()
+            && let Some(&j) = ch.get(seq)
+        {
+            let src = alts[j.min(alts.len() - 1)].0.clone();
+            return self.process_src(v, src, cc, span);
         }
-        self.vm(v).disjs.push(PendingDisj { alts, has_default, close: cc, span });
+        self.vm(v).disjs.push(PendingDisj {
+            alts,
+            has_default,
+            close: cc,
+            span,
+        });
     }
 
     fn process_src(&mut self, v: VId, src: ConjSrc, cc: CloseCtx, span: Span) {
@@ -70,7 +90,11 @@ impl Engine {
     }
 
     /// Flattens disjunction terms into alternatives with default marks.
-    fn flatten_disj(&mut self, items: &[(Expr, bool)], env: &Rc<Env>) -> (Vec<(ConjSrc, bool)>, bool) {
+    fn flatten_disj(
+        &mut self,
+        items: &[(Expr, bool)],
+        env: &Rc<Env>,
+    ) -> (Vec<(ConjSrc, bool)>, bool) {
         let marked = items.iter().any(|(_, m)| *m);
         let mut out = Vec::new();
         let mut inner_default = false;
@@ -80,7 +104,13 @@ impl Engine {
                 _ => match self.alt_scalar(e, env) {
                     Some(Value::Disj(d)) => {
                         let hd = d.has_default();
-                        (d.items.iter().map(|(x, f)| (ConjSrc::Value(x.clone()), *f)).collect(), hd)
+                        (
+                            d.items
+                                .iter()
+                                .map(|(x, f)| (ConjSrc::Value(x.clone()), *f))
+                                .collect(),
+                            hd,
+                        )
                     }
                     Some(val) => (vec![(ConjSrc::Value(val), false)], false),
                     None => (vec![(ConjSrc::Expr(e.clone(), env.clone()), false)], false),
@@ -129,7 +159,11 @@ impl Engine {
                     return Some(Value::Bottom(e.clone()));
                 }
                 match &vx.value {
-                    Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))) => None,
+                    Value::Disj(d)
+                        if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))) =>
+                    {
+                        None
+                    }
                     other => Some(other.clone()),
                 }
             }
@@ -141,7 +175,8 @@ impl Engine {
     /// Resolves the disjunctions collected while expanding `v`.
     pub(crate) fn resolve_disjunctions(&mut self, v: VId) {
         let disjs = std::mem::take(&mut self.vm(v).disjs);
-        if self.v(v).err.as_ref().is_some_and(|e| !e.is_incomplete()) || self.v(v).value.is_bottom() {
+        if self.v(v).err.as_ref().is_some_and(|e| !e.is_incomplete()) || self.v(v).value.is_bottom()
+        {
             return;
         }
         if self.try_scalar_disjunctions(v, &disjs) {
@@ -161,7 +196,11 @@ impl Engine {
             let (parent, label) = (self.v(v).parent, self.v(v).label);
             let b = self.alloc(parent, label);
             {
-                let (conj, at, infos) = (self.v(v).conjuncts.clone(), self.v(v).arc_type, self.v(v).infos.clone());
+                let (conj, at, infos) = (
+                    self.v(v).conjuncts.clone(),
+                    self.v(v).arc_type,
+                    self.v(v).infos.clone(),
+                );
                 let bx = self.vm(b);
                 bx.conjuncts = conj;
                 bx.arc_type = at;
@@ -197,7 +236,14 @@ impl Engine {
     }
 
     /// Stores the outcome of a disjunction in `v`.
-    fn settle(&mut self, v: VId, results: Vec<(Value, bool)>, has_default: bool, errors: Vec<Rc<crate::cue::value::Bottom>>, span: Span) {
+    fn settle(
+        &mut self,
+        v: VId,
+        results: Vec<(Value, bool)>,
+        has_default: bool,
+        errors: Vec<Rc<crate::cue::value::Bottom>>,
+        span: Span,
+    ) {
         // The branches replace whatever the container built before branching.
         {
             let vx = self.vm(v);
@@ -214,13 +260,24 @@ impl Engine {
                 let b = if errors.len() == 1 {
                     errors[0].clone()
                 } else {
-                    let mut spans: Vec<Span> = errors.iter().flat_map(|e| e.spans.iter().copied()).collect();
+                    let mut spans: Vec<Span> = errors
+                        .iter()
+                        .flat_map(|e| e.spans.iter().copied())
+                        .collect();
                     spans.push(span);
                     spans.sort();
                     spans.dedup();
                     let msgs: Vec<String> = errors.iter().map(|e| e.msg.clone()).collect();
-                    let msg = format!("{} errors in empty disjunction: {}", errors.len(), msgs.join("; "));
-                    let code = if errors.iter().all(|e| e.is_incomplete()) { ErrCode::Incomplete } else { ErrCode::Eval };
+                    let msg = format!(
+                        "{} errors in empty disjunction: {}",
+                        errors.len(),
+                        msgs.join("; ")
+                    );
+                    let code = if errors.iter().all(|e| e.is_incomplete()) {
+                        ErrCode::Incomplete
+                    } else {
+                        ErrCode::Eval
+                    };
                     bottom(code, msg, spans)
                 };
                 self.set_err(v, b);
@@ -231,7 +288,10 @@ impl Engine {
             },
             _ => {
                 let has_default = has_default && results.iter().any(|(_, f)| *f);
-                let items = results.into_iter().map(|(x, f)| (x, f && has_default)).collect();
+                let items = results
+                    .into_iter()
+                    .map(|(x, f)| (x, f && has_default))
+                    .collect();
                 self.vm(v).value = Value::Disj(Rc::new(Disj { items }));
             }
         }
@@ -293,7 +353,8 @@ impl Engine {
         let span = disjs[0].span;
         match acc.len() {
             0 => {
-                let b = last_err.unwrap_or_else(|| bottom(ErrCode::Eval, "empty disjunction", vec![span]));
+                let b = last_err
+                    .unwrap_or_else(|| bottom(ErrCode::Eval, "empty disjunction", vec![span]));
                 let mut b = (*b).clone();
                 b.spans.push(span);
                 self.vm(v).value = Value::Bottom(Rc::new(b));
@@ -351,14 +412,32 @@ impl Engine {
                     let (a, b) = (vx.value.clone(), vy.value.clone());
                     return self.values_equal(&a, &b, depth + 1);
                 }
-                let la: Vec<VId> = vx.arcs.iter().copied().filter(|&a| self.v(a).arc_type == super::ArcType::Regular && self.v(a).label.is_regular()).collect();
-                let lb: Vec<VId> = vy.arcs.iter().copied().filter(|&a| self.v(a).arc_type == super::ArcType::Regular && self.v(a).label.is_regular()).collect();
+                let la: Vec<VId> = vx
+                    .arcs
+                    .iter()
+                    .copied()
+                    .filter(|&a| {
+                        self.v(a).arc_type == super::ArcType::Regular
+                            && self.v(a).label.is_regular()
+                    })
+                    .collect();
+                let lb: Vec<VId> = vy
+                    .arcs
+                    .iter()
+                    .copied()
+                    .filter(|&a| {
+                        self.v(a).arc_type == super::ArcType::Regular
+                            && self.v(a).label.is_regular()
+                    })
+                    .collect();
                 if la.len() != lb.len() {
                     return false;
                 }
                 for a in la {
                     let label = self.v(a).label;
-                    let Some(b) = lb.iter().copied().find(|&b| self.v(b).label == label) else { return false };
+                    let Some(b) = lb.iter().copied().find(|&b| self.v(b).label == label) else {
+                        return false;
+                    };
                     if !self.values_equal(&Value::Vertex(a), &Value::Vertex(b), depth + 1) {
                         return false;
                     }
@@ -384,7 +463,9 @@ impl Engine {
 fn same_scalar(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Top, Value::Top) => true,
-        (Value::Constraint(_), Value::Constraint(_)) | (Value::Disj(_), Value::Disj(_)) => a.to_string() == b.to_string(),
+        (Value::Constraint(_), Value::Constraint(_)) | (Value::Disj(_), Value::Disj(_)) => {
+            a.to_string() == b.to_string()
+        }
         _ => a.kind() == b.kind() && scalar_eq(a, b) == Some(true),
     }
 }
@@ -392,6 +473,10 @@ fn same_scalar(a: &Value, b: &Value) -> bool {
 impl Conjunct {
     /// A conjunct holding a value.
     pub fn value(v: Value, span: Span) -> Conjunct {
-        Conjunct { src: ConjSrc::Value(v), close: CloseCtx::default(), span }
+        Conjunct {
+            src: ConjSrc::Value(v),
+            close: CloseCtx::default(),
+            span,
+        }
     }
 }

@@ -1,14 +1,14 @@
 //! Evaluating expressions to values.
 
-use super::{ArcType, ConjSrc, Conjunct, CloseCtx, Engine, Env, EnvKind, Status, bottom};
+use super::{ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, EnvKind, Status, bottom};
 use crate::cue::ast::{BinOp, UnaryOp};
 use crate::cue::builtins;
 use crate::cue::ir::{Clause, Comprehension, Expr, ExprKind, Part, Ref};
 use crate::cue::label::Label;
 use crate::cue::num::Num;
 use crate::cue::value::{
-    BoundOp, Bottom, Disj, ErrCode, FuncRef, Kinds, VId, Value, bound_value, cmp_scalars,
-    meet, predecl_constraint, scalar_eq,
+    Bottom, BoundOp, Disj, ErrCode, FuncRef, Kinds, VId, Value, bound_value, cmp_scalars, meet,
+    predecl_constraint, scalar_eq,
 };
 use crate::source::Span;
 use std::cmp::Ordering;
@@ -30,9 +30,11 @@ impl Engine {
         let span = e.span;
         match &e.kind {
             ExprKind::Top => Value::Top,
-            ExprKind::Bottom => {
-                Value::bottom(ErrCode::User, "explicit error (_|_ literal) in source", vec![span])
-            }
+            ExprKind::Bottom => Value::bottom(
+                ErrCode::User,
+                "explicit error (_|_ literal) in source",
+                vec![span],
+            ),
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Num(n) => Value::num(n.clone()),
@@ -49,7 +51,9 @@ impl Engine {
                     Value::err(format!("undefined: {pkg}.{name}"), vec![span])
                 }
             }
-            ExprKind::Package(p) => Value::err(format!("cannot use package {p} as a value"), vec![span]),
+            ExprKind::Package(p) => {
+                Value::err(format!("cannot use package {p} as a value"), vec![span])
+            }
             ExprKind::Ref(r) => self.eval_ref(r, env, span),
             ExprKind::DynRef(up, label) => {
                 let Some(target) = env_at(env, *up) else {
@@ -92,7 +96,11 @@ impl Engine {
     pub(crate) fn temp(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
         let parent = env_vertex(env);
         let t = self.alloc(parent, Label::Temp);
-        let c = Conjunct { src: ConjSrc::Expr(e.clone(), env.clone()), close: CloseCtx::default(), span: e.span };
+        let c = Conjunct {
+            src: ConjSrc::Expr(e.clone(), env.clone()),
+            close: CloseCtx::default(),
+            span: e.span,
+        };
         self.vm(t).conjuncts.push(c);
         self.vm(t).arc_type = ArcType::Regular;
         self.expand(t);
@@ -102,7 +110,8 @@ impl Engine {
             if let Some(e) = &vx.err {
                 return Value::Bottom(e.clone());
             }
-            if !matches!(&vx.value, Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_)))) {
+            if !matches!(&vx.value, Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))))
+            {
                 return vx.value.clone();
             }
         }
@@ -126,9 +135,15 @@ impl Engine {
                 match self.lookup_arc(s, *label) {
                     Some(a) => match self.v(a).arc_type {
                         ArcType::Regular => Value::Vertex(a),
-                        _ => Value::incomplete(format!("cannot reference optional field: {}", label.selector()), vec![span]),
+                        _ => Value::incomplete(
+                            format!("cannot reference optional field: {}", label.selector()),
+                            vec![span],
+                        ),
                     },
-                    None => Value::incomplete(format!("reference {:?} not found", label.key_text()), vec![span]),
+                    None => Value::incomplete(
+                        format!("reference {:?} not found", label.key_text()),
+                        vec![span],
+                    ),
                 }
             }
             (Ref::Let { slot, .. }, EnvKind::Struct { lit, lets, .. }) => {
@@ -162,16 +177,21 @@ impl Engine {
     /// Resolves a vertex for selection: expanded, forwarded, default chosen.
     pub(crate) fn resolve_vertex(&mut self, w: VId, span: Span) -> Result<VId, Rc<Bottom>> {
         let w = self.deref(w);
-        if self.v(w).status == Status::Expanding && self.v(w).arcs.is_empty() && !self.v(w).is_struct && self.v(w).list.is_none() && !self.v(w).value.is_atom() {
+        if self.v(w).status == Status::Expanding
+            && self.v(w).arcs.is_empty()
+            && !self.v(w).is_struct
+            && self.v(w).list.is_none()
+            && !self.v(w).value.is_atom()
+        {
             self.cycle_hit.get_or_insert(w);
             return Err(bottom(ErrCode::Cycle, "cycle detected", vec![span]));
         }
         self.expand(w);
         let w = self.deref(w);
-        if let Some(e) = &self.v(w).err {
-            if !e.is_incomplete() {
-                return Err(e.clone());
-            }
+        if let Some(e) = &self.v(w).err
+            && !e.is_incomplete()
+        {
+            return Err(e.clone());
         }
         match self.v(w).value.clone() {
             Value::Bottom(b) => Err(b),
@@ -193,34 +213,66 @@ impl Engine {
                 let vx = self.v(w);
                 if !vx.is_struct {
                     if let Value::Disj(_) = &vx.value {
-                        return Value::incomplete(format!("unresolved disjunction {}: cannot select {}", vx.value, label.selector()), vec![span]);
+                        return Value::incomplete(
+                            format!(
+                                "unresolved disjunction {}: cannot select {}",
+                                vx.value,
+                                label.selector()
+                            ),
+                            vec![span],
+                        );
                     }
                     if vx.list.is_some() {
-                        return Value::err(format!("invalid selector {} for a list", label.selector()), vec![span]);
+                        return Value::err(
+                            format!("invalid selector {} for a list", label.selector()),
+                            vec![span],
+                        );
                     }
                     if let Some(e) = &vx.err {
                         return Value::Bottom(e.clone());
                     }
-                    if !vx.value.kind().intersects(Kinds::STRUCT) && !matches!(vx.value, Value::Top) {
-                        return Value::err(format!("invalid selector {}: {} is not a struct", label.selector(), vx.value), vec![span]);
+                    if !vx.value.kind().intersects(Kinds::STRUCT) && !matches!(vx.value, Value::Top)
+                    {
+                        return Value::err(
+                            format!(
+                                "invalid selector {}: {} is not a struct",
+                                label.selector(),
+                                vx.value
+                            ),
+                            vec![span],
+                        );
                     }
                 }
                 match self.lookup_arc(w, label) {
                     Some(a) if self.v(a).arc_type == ArcType::Regular => Value::Vertex(a),
-                    Some(_) => Value::incomplete(format!("cannot reference optional field: {}", label.selector()), vec![span]),
+                    Some(_) => Value::incomplete(
+                        format!("cannot reference optional field: {}", label.selector()),
+                        vec![span],
+                    ),
                     None => {
                         if let Some(e) = self.v(w).err.clone() {
                             return Value::Bottom(e);
                         }
-                        Value::incomplete(format!("undefined field: {}", label.selector()), vec![span])
+                        Value::incomplete(
+                            format!("undefined field: {}", label.selector()),
+                            vec![span],
+                        )
                     }
                 }
             }
             Value::Bottom(_) => base,
-            Value::Top | Value::Constraint(_) | Value::Disj(_) => {
-                Value::incomplete(format!("{base} is not a struct: cannot select {}", label.selector()), vec![span])
-            }
-            other => Value::err(format!("invalid selector {}: {other} (type {}) is not a struct", label.selector(), other.kind()), vec![span]),
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => Value::incomplete(
+                format!("{base} is not a struct: cannot select {}", label.selector()),
+                vec![span],
+            ),
+            other => Value::err(
+                format!(
+                    "invalid selector {}: {other} (type {}) is not a struct",
+                    label.selector(),
+                    other.kind()
+                ),
+                vec![span],
+            ),
         }
     }
 
@@ -238,38 +290,73 @@ impl Engine {
                 if self.v(w).list.is_some() {
                     let i = match &idx {
                         Value::Num(n) if n.is_int() => n.to_i64(),
-                        _ => return Value::err(format!("invalid list index {idx} (type {})", idx.kind()), vec![span]),
+                        _ => {
+                            return Value::err(
+                                format!("invalid list index {idx} (type {})", idx.kind()),
+                                vec![span],
+                            );
+                        }
                     };
                     let closed = self.v(w).list.as_ref().is_some_and(|l| l.tails.is_empty());
                     let Some(i) = i.filter(|i| *i >= 0) else {
-                        return Value::err(format!("invalid index {idx} (index must be non-negative)"), vec![span]);
+                        return Value::err(
+                            format!("invalid index {idx} (index must be non-negative)"),
+                            vec![span],
+                        );
                     };
                     match self.lookup_arc(w, Label::Index(i as u32)) {
                         Some(a) => Value::Vertex(a),
-                        None if closed => Value::err(format!("invalid list index {i} (out of bounds)"), vec![span]),
-                        None => Value::incomplete(format!("invalid list index {i} (out of bounds)"), vec![span]),
+                        None if closed => Value::err(
+                            format!("invalid list index {i} (out of bounds)"),
+                            vec![span],
+                        ),
+                        None => Value::incomplete(
+                            format!("invalid list index {i} (out of bounds)"),
+                            vec![span],
+                        ),
                     }
                 } else {
                     match idx {
                         Value::Str(s) => self.select(Value::Vertex(w), Label::string(&s), span),
-                        other => Value::err(format!("invalid struct index {other} (type {})", other.kind()), vec![span]),
+                        other => Value::err(
+                            format!("invalid struct index {other} (type {})", other.kind()),
+                            vec![span],
+                        ),
                     }
                 }
             }
             Value::Bottom(_) => base,
-            Value::Top | Value::Constraint(_) => Value::incomplete(format!("cannot index incomplete value {base}"), vec![span]),
-            other => Value::err(format!("invalid operation: {other}[{idx}] (type {} does not support indexing)", other.kind()), vec![span]),
+            Value::Top | Value::Constraint(_) => {
+                Value::incomplete(format!("cannot index incomplete value {base}"), vec![span])
+            }
+            other => Value::err(
+                format!(
+                    "invalid operation: {other}[{idx}] (type {} does not support indexing)",
+                    other.kind()
+                ),
+                vec![span],
+            ),
         }
     }
 
-    fn slice(&mut self, x: &Expr, lo: Option<&Expr>, hi: Option<&Expr>, env: &Rc<Env>, span: Span) -> Value {
+    fn slice(
+        &mut self,
+        x: &Expr,
+        lo: Option<&Expr>,
+        hi: Option<&Expr>,
+        env: &Rc<Env>,
+        span: Span,
+    ) -> Value {
         let base = self.eval(x, env);
-        let mut bound = |e: Option<&Expr>, this: &mut Engine| -> Result<Option<i64>, Value> {
+        let bound = |e: Option<&Expr>, this: &mut Engine| -> Result<Option<i64>, Value> {
             let Some(e) = e else { return Ok(None) };
             let v = this.eval(e, env);
             match this.concrete(v, span) {
                 Ok(Value::Num(n)) if n.is_int() => Ok(n.to_i64()),
-                Ok(other) => Err(Value::err(format!("invalid slice index {other}"), vec![span])),
+                Ok(other) => Err(Value::err(
+                    format!("invalid slice index {other}"),
+                    vec![span],
+                )),
                 Err(b) => Err(Value::Bottom(b)),
             }
         };
@@ -288,9 +375,18 @@ impl Engine {
         let n = elems.len() as i64;
         let (l, h) = (lo.unwrap_or(0), hi.unwrap_or(n));
         if l < 0 || h > n || l > h {
-            return Value::err(format!("invalid slice indices [{l}:{h}] (length {n})"), vec![span]);
+            return Value::err(
+                format!("invalid slice indices [{l}:{h}] (length {n})"),
+                vec![span],
+            );
         }
-        self.make_list(elems[l as usize..h as usize].iter().map(|&a| Value::Vertex(a)).collect(), span)
+        self.make_list(
+            elems[l as usize..h as usize]
+                .iter()
+                .map(|&a| Value::Vertex(a))
+                .collect(),
+            span,
+        )
     }
 
     /// A closed list vertex of the given element values.
@@ -299,7 +395,11 @@ impl Engine {
         {
             let tx = self.vm(t);
             tx.arc_type = ArcType::Regular;
-            tx.list = Some(Box::new(super::ListInfo { closed_len: Some(elems.len()), max_len: elems.len(), ..Default::default() }));
+            tx.list = Some(Box::new(super::ListInfo {
+                closed_len: Some(elems.len()),
+                max_len: elems.len(),
+                ..Default::default()
+            }));
             tx.status = Status::Expanded;
         }
         for (i, el) in elems.into_iter().enumerate() {
@@ -317,15 +417,25 @@ impl Engine {
             Value::Vertex(w) => {
                 let w = self.resolve_vertex(w, span)?;
                 if self.v(w).list.is_none() {
-                    return Err(bottom(ErrCode::Eval, "expected a list".to_string(), vec![span]));
+                    return Err(bottom(
+                        ErrCode::Eval,
+                        "expected a list".to_string(),
+                        vec![span],
+                    ));
                 }
                 Ok(self.v(w).arcs.clone())
             }
             Value::Bottom(b) => Err(b),
-            Value::Top | Value::Constraint(_) | Value::Disj(_) => {
-                Err(bottom(ErrCode::Incomplete, format!("non-concrete list {val}"), vec![span]))
-            }
-            other => Err(bottom(ErrCode::Eval, format!("cannot use {other} (type {}) as list", other.kind()), vec![span])),
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(
+                ErrCode::Incomplete,
+                format!("non-concrete list {val}"),
+                vec![span],
+            )),
+            other => Err(bottom(
+                ErrCode::Eval,
+                format!("cannot use {other} (type {}) as list", other.kind()),
+                vec![span],
+            )),
         }
     }
 
@@ -357,11 +467,17 @@ impl Engine {
             }
             Value::Disj(d) => match default_of(&d) {
                 Some(v) => self.concrete(v, span),
-                None => Err(bottom(ErrCode::Incomplete, format!("incomplete value {}", Value::Disj(d.clone())), vec![span])),
+                None => Err(bottom(
+                    ErrCode::Incomplete,
+                    format!("incomplete value {}", Value::Disj(d.clone())),
+                    vec![span],
+                )),
             },
-            Value::Top | Value::Constraint(_) => {
-                Err(bottom(ErrCode::Incomplete, format!("incomplete value {val}"), vec![span]))
-            }
+            Value::Top | Value::Constraint(_) => Err(bottom(
+                ErrCode::Incomplete,
+                format!("incomplete value {val}"),
+                vec![span],
+            )),
             Value::Bottom(b) => Err(b),
             other => Ok(other),
         }
@@ -372,7 +488,11 @@ impl Engine {
         let v = self.eval(e, env);
         match self.concrete(v, e.span) {
             Ok(Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(bottom(ErrCode::Eval, format!("cannot use {other} (type {}) as bool", other.kind()), vec![e.span])),
+            Ok(other) => Err(bottom(
+                ErrCode::Eval,
+                format!("cannot use {other} (type {}) as bool", other.kind()),
+                vec![e.span],
+            )),
             Err(b) => Err(b),
         }
     }
@@ -383,12 +503,24 @@ impl Engine {
             Ok(v) => v,
             Err(b) => {
                 if b.is_incomplete() {
-                    return Value::incomplete(format!("{} (operand to {})", b.msg, unary_symbol(op)), b.spans.clone());
+                    return Value::incomplete(
+                        format!("{} (operand to {})", b.msg, unary_symbol(op)),
+                        b.spans.clone(),
+                    );
                 }
                 return Value::Bottom(b);
             }
         };
-        let bad = |v: &Value| Value::err(format!("invalid operation {}{v} (type {})", unary_symbol(op), v.kind()), vec![span]);
+        let bad = |v: &Value| {
+            Value::err(
+                format!(
+                    "invalid operation {}{v} (type {})",
+                    unary_symbol(op),
+                    v.kind()
+                ),
+                vec![span],
+            )
+        };
         match op {
             UnaryOp::Neg => match &v {
                 Value::Num(n) => Value::num(n.neg()),
@@ -425,22 +557,38 @@ impl Engine {
                 let Value::Str(s) = &v else { return bad(&v) };
                 match regex::Regex::new(s) {
                     Ok(re) => {
-                        let bop = if op == UnaryOp::Match { BoundOp::Match } else { BoundOp::NotMatch };
+                        let bop = if op == UnaryOp::Match {
+                            BoundOp::Match
+                        } else {
+                            BoundOp::NotMatch
+                        };
                         bound_value(bop, v.clone(), Some(Rc::new(re)))
                     }
-                    Err(e) => Value::err(format!("invalid regular expression {s:?}: {e}"), vec![span]),
+                    Err(e) => {
+                        Value::err(format!("invalid regular expression {s:?}: {e}"), vec![span])
+                    }
                 }
             }
         }
     }
 
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, env: &Rc<Env>, span: Span, whole: &Expr) -> Value {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        env: &Rc<Env>,
+        span: Span,
+        whole: &Expr,
+    ) -> Value {
         match op {
             BinOp::And => {
                 let va = self.eval(a, env);
                 let vb = self.eval(b, env);
                 match (self.scalar_of(va.clone()), self.scalar_of(vb.clone())) {
-                    (Some(x), Some(y)) if !matches!(x, Value::Disj(_)) && !matches!(y, Value::Disj(_)) => {
+                    (Some(x), Some(y))
+                        if !matches!(x, Value::Disj(_)) && !matches!(y, Value::Disj(_)) =>
+                    {
                         let m = meet(&x, &y);
                         if let Value::Bottom(bt) = &m {
                             let mut bt = (**bt).clone();
@@ -453,8 +601,14 @@ impl Engine {
                 }
             }
             BinOp::Or => self.temp(whole, env),
-            BinOp::Eq | BinOp::Ne if matches!(b.kind, ExprKind::Bottom) || matches!(a.kind, ExprKind::Bottom) => {
-                let x = if matches!(b.kind, ExprKind::Bottom) { a } else { b };
+            BinOp::Eq | BinOp::Ne
+                if matches!(b.kind, ExprKind::Bottom) || matches!(a.kind, ExprKind::Bottom) =>
+            {
+                let x = if matches!(b.kind, ExprKind::Bottom) {
+                    a
+                } else {
+                    b
+                };
                 let exists = self.exists(x, env);
                 Value::Bool(if op == BinOp::Ne { exists } else { !exists })
             }
@@ -492,7 +646,11 @@ impl Engine {
         match self.concrete(v, e.span) {
             Ok(Value::Bool(b)) => Ok(b),
             Ok(other) => Err(Value::err(
-                format!("invalid operand {other} ('{}' requires bool, found {})", op.symbol(), other.kind()),
+                format!(
+                    "invalid operand {other} ('{}' requires bool, found {})",
+                    op.symbol(),
+                    other.kind()
+                ),
                 vec![e.span],
             )),
             Err(b) => Err(operand_error(b, op)),
@@ -506,7 +664,9 @@ impl Engine {
             Value::Bottom(_) | Value::Top | Value::Constraint(_) | Value::Func(_) => false,
             Value::Disj(d) => default_of(&d).is_some_and(|v| v.is_atom()),
             Value::Vertex(w) => {
-                let Ok(w) = self.resolve_vertex(w, x.span) else { return false };
+                let Ok(w) = self.resolve_vertex(w, x.span) else {
+                    return false;
+                };
                 let vx = self.v(w);
                 if vx.is_struct || vx.list.is_some() {
                     if vx.err.as_ref().is_some_and(|e| !e.is_incomplete()) {
@@ -530,7 +690,12 @@ impl Engine {
     pub(crate) fn binop_values(&mut self, op: BinOp, x: Value, y: Value, span: Span) -> Value {
         let invalid = |x: &Value, y: &Value| {
             Value::err(
-                format!("invalid operands {x} and {y} to '{}' (type {} and {})", op.symbol(), kind_name(x), kind_name(y)),
+                format!(
+                    "invalid operands {x} and {y} to '{}' (type {} and {})",
+                    op.symbol(),
+                    kind_name(x),
+                    kind_name(y)
+                ),
                 vec![span],
             )
         };
@@ -545,27 +710,48 @@ impl Engine {
                         None => Value::err("division by zero", vec![span]),
                     },
                 },
-                (Value::Str(a), Value::Str(b)) if op == BinOp::Add => Value::str(&format!("{a}{b}")),
-                (Value::Bytes(a), Value::Bytes(b)) if op == BinOp::Add => {
-                    Value::Bytes(a.iter().chain(b.iter()).copied().collect::<Vec<u8>>().into())
+                (Value::Str(a), Value::Str(b)) if op == BinOp::Add => {
+                    Value::str(&format!("{a}{b}"))
                 }
-                (Value::Str(s), Value::Num(n)) | (Value::Num(n), Value::Str(s)) if op == BinOp::Mul => {
+                (Value::Bytes(a), Value::Bytes(b)) if op == BinOp::Add => Value::Bytes(
+                    a.iter()
+                        .chain(b.iter())
+                        .copied()
+                        .collect::<Vec<u8>>()
+                        .into(),
+                ),
+                (Value::Str(s), Value::Num(n)) | (Value::Num(n), Value::Str(s))
+                    if op == BinOp::Mul =>
+                {
                     match n.to_i64().filter(|&k| n.is_int() && k >= 0) {
                         Some(k) => Value::str(&s.repeat(k as usize)),
                         None => invalid(&x, &y),
                     }
                 }
-                (Value::Vertex(a), Value::Vertex(b)) if op == BinOp::Add && self.is_list(*a) && self.is_list(*b) => {
-                    Value::err("Addition of lists is superseded by list.Concat; see https://cuelang.org/e/v0.11-list-arithmetic", vec![span])
+                (Value::Vertex(a), Value::Vertex(b))
+                    if op == BinOp::Add && self.is_list(*a) && self.is_list(*b) =>
+                {
+                    Value::err(
+                        "Addition of lists is superseded by list.Concat; see https://cuelang.org/e/v0.11-list-arithmetic",
+                        vec![span],
+                    )
                 }
-                (Value::Vertex(a), Value::Num(_)) | (Value::Num(_), Value::Vertex(a)) if op == BinOp::Mul && self.is_list(*a) => {
-                    Value::err("Multiplication of lists is superseded by list.Repeat; see https://cuelang.org/e/v0.11-list-arithmetic", vec![span])
+                (Value::Vertex(a), Value::Num(_)) | (Value::Num(_), Value::Vertex(a))
+                    if op == BinOp::Mul && self.is_list(*a) =>
+                {
+                    Value::err(
+                        "Multiplication of lists is superseded by list.Repeat; see https://cuelang.org/e/v0.11-list-arithmetic",
+                        vec![span],
+                    )
                 }
                 _ => invalid(&x, &y),
             },
             BinOp::IntDiv | BinOp::IntMod | BinOp::IntQuo | BinOp::IntRem => match (&x, &y) {
                 (Value::Num(a), Value::Num(b)) if a.is_int() && b.is_int() => {
-                    let (crate::cue::num::Num::Int(a), crate::cue::num::Num::Int(b)) = (&**a, &**b) else { return invalid(&x, &y) };
+                    let (crate::cue::num::Num::Int(a), crate::cue::num::Num::Int(b)) = (&**a, &**b)
+                    else {
+                        return invalid(&x, &y);
+                    };
                     if b.is_zero() {
                         return Value::err("division by zero", vec![span]);
                     }
@@ -581,15 +767,24 @@ impl Engine {
             },
             BinOp::Eq | BinOp::Ne => {
                 let eq = match (&x, &y) {
-                    (Value::Vertex(a), Value::Vertex(b)) if self.is_list(*a) && self.is_list(*b) => {
+                    (Value::Vertex(a), Value::Vertex(b))
+                        if self.is_list(*a) && self.is_list(*b) =>
+                    {
                         match self.lists_equal(*a, *b, span) {
                             Ok(e) => e,
                             Err(b) => return Value::Bottom(b),
                         }
                     }
-                    (Value::Null, _) | (_, Value::Null) => matches!((&x, &y), (Value::Null, Value::Null)),
+                    (Value::Null, _) | (_, Value::Null) => {
+                        matches!((&x, &y), (Value::Null, Value::Null))
+                    }
                     _ => match scalar_eq(&x, &y) {
-                        Some(e) if x.kind().intersects(y.kind()) || (matches!(x, Value::Num(_)) && matches!(y, Value::Num(_))) => e,
+                        Some(e)
+                            if x.kind().intersects(y.kind())
+                                || (matches!(x, Value::Num(_)) && matches!(y, Value::Num(_))) =>
+                        {
+                            e
+                        }
                         _ => return invalid(&x, &y),
                     },
                 };
@@ -610,10 +805,15 @@ impl Engine {
                     Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
                     _ => return invalid(&x, &y),
                 };
-                let Value::Str(pat) = &y else { return invalid(&x, &y) };
+                let Value::Str(pat) = &y else {
+                    return invalid(&x, &y);
+                };
                 match regex::Regex::new(pat) {
                     Ok(re) => Value::Bool(re.is_match(&text) == (op == BinOp::Match)),
-                    Err(e) => Value::err(format!("invalid regular expression {pat:?}: {e}"), vec![span]),
+                    Err(e) => Value::err(
+                        format!("invalid regular expression {pat:?}: {e}"),
+                        vec![span],
+                    ),
                 }
             }
             _ => invalid(&x, &y),
@@ -657,27 +857,53 @@ impl Engine {
                         Ok(Value::Bytes(b)) => out.push_str(&String::from_utf8_lossy(&b)),
                         Ok(other) => {
                             let shown = self.short_string(&other);
-                            return Value::err(format!("invalid interpolation: cannot use {shown} (type {}) as type (bool|string|bytes|number)", kind_name(&other)), vec![e.span]);
+                            return Value::err(
+                                format!(
+                                    "invalid interpolation: cannot use {shown} (type {}) as type (bool|string|bytes|number)",
+                                    kind_name(&other)
+                                ),
+                                vec![e.span],
+                            );
                         }
                         Err(b) if b.is_incomplete() => {
-                            return Value::incomplete(format!("invalid interpolation: {}", b.msg.replace("incomplete value", "non-concrete value")), vec![span]);
+                            return Value::incomplete(
+                                format!(
+                                    "invalid interpolation: {}",
+                                    b.msg.replace("incomplete value", "non-concrete value")
+                                ),
+                                vec![span],
+                            );
                         }
                         Err(b) => return Value::Bottom(b),
                     }
                 }
             }
         }
-        if bytes { Value::Bytes(out.into_bytes().into()) } else { Value::str(&out) }
+        if bytes {
+            Value::Bytes(out.into_bytes().into())
+        } else {
+            Value::str(&out)
+        }
     }
 
     /// The environments in which a comprehension's body is produced, in order.
-    pub(crate) fn comprehension_envs(&mut self, c: &Comprehension, env: &Rc<Env>) -> Result<Vec<Rc<Env>>, Rc<Bottom>> {
+    pub(crate) fn comprehension_envs(
+        &mut self,
+        c: &Comprehension,
+        env: &Rc<Env>,
+    ) -> Result<Vec<Rc<Env>>, Rc<Bottom>> {
         let mut out = Vec::new();
         self.clauses(c, 0, env.clone(), &mut out)?;
         Ok(out)
     }
 
-    fn clauses(&mut self, c: &Comprehension, i: usize, env: Rc<Env>, out: &mut Vec<Rc<Env>>) -> Result<(), Rc<Bottom>> {
+    fn clauses(
+        &mut self,
+        c: &Comprehension,
+        i: usize,
+        env: Rc<Env>,
+        out: &mut Vec<Rc<Env>>,
+    ) -> Result<(), Rc<Bottom>> {
         let Some(cl) = c.clauses.get(i) else {
             out.push(env);
             return Ok(());
@@ -686,7 +912,10 @@ impl Engine {
             Clause::For { source, span } => {
                 let src = self.eval(source, &env);
                 for (k, v) in self.iterate(src, *span)? {
-                    let e2 = Rc::new(Env { up: Some(env.clone()), kind: EnvKind::Vars([k, v]) });
+                    let e2 = Rc::new(Env {
+                        up: Some(env.clone()),
+                        kind: EnvKind::Vars([k, v]),
+                    });
                     self.clauses(c, i + 1, e2, out)?;
                 }
                 Ok(())
@@ -699,7 +928,10 @@ impl Engine {
             }
             Clause::Let(e) => {
                 let v = self.eval(e, &env);
-                let e2 = Rc::new(Env { up: Some(env.clone()), kind: EnvKind::Vars([v, Value::Top]) });
+                let e2 = Rc::new(Env {
+                    up: Some(env.clone()),
+                    kind: EnvKind::Vars([v, Value::Top]),
+                });
                 self.clauses(c, i + 1, e2, out)
             }
         }
@@ -710,7 +942,11 @@ impl Engine {
         match src {
             Value::Vertex(w) => {
                 if self.v(self.deref(w)).status == Status::Expanding {
-                    return Err(bottom(ErrCode::Cycle, "cycle: comprehension over a struct that is being evaluated", vec![span]));
+                    return Err(bottom(
+                        ErrCode::Cycle,
+                        "cycle: comprehension over a struct that is being evaluated",
+                        vec![span],
+                    ));
                 }
                 let w = self.resolve_vertex(w, span)?;
                 if let Some(e) = &self.v(w).err {
@@ -718,7 +954,11 @@ impl Engine {
                 }
                 if self.v(w).list.is_some() {
                     let arcs = self.v(w).arcs.clone();
-                    return Ok(arcs.into_iter().enumerate().map(|(i, a)| (Value::num(Num::int(i as i64)), Value::Vertex(a))).collect());
+                    return Ok(arcs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, a)| (Value::num(Num::int(i as i64)), Value::Vertex(a)))
+                        .collect());
                 }
                 if self.v(w).is_struct {
                     let arcs = self.ordered_arcs(w);
@@ -733,13 +973,35 @@ impl Engine {
                 }
                 let val = self.v(w).value.clone();
                 match val {
-                    Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(ErrCode::Incomplete, format!("cannot range over {val} (incomplete)"), vec![span])),
-                    other => Err(bottom(ErrCode::Eval, format!("cannot range over {other} (found {}, want list or struct)", other.kind()), vec![span])),
+                    Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(
+                        ErrCode::Incomplete,
+                        format!("cannot range over {val} (incomplete)"),
+                        vec![span],
+                    )),
+                    other => Err(bottom(
+                        ErrCode::Eval,
+                        format!(
+                            "cannot range over {other} (found {}, want list or struct)",
+                            other.kind()
+                        ),
+                        vec![span],
+                    )),
                 }
             }
             Value::Bottom(b) => Err(b),
-            Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(ErrCode::Incomplete, format!("cannot range over {src} (incomplete)"), vec![span])),
-            other => Err(bottom(ErrCode::Eval, format!("cannot range over {other} (found {}, want list or struct)", other.kind()), vec![span])),
+            Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(
+                ErrCode::Incomplete,
+                format!("cannot range over {src} (incomplete)"),
+                vec![span],
+            )),
+            other => Err(bottom(
+                ErrCode::Eval,
+                format!(
+                    "cannot range over {other} (found {}, want list or struct)",
+                    other.kind()
+                ),
+                vec![span],
+            )),
         }
     }
 }
@@ -770,7 +1032,11 @@ fn kind_name(v: &Value) -> String {
 fn operand_error(b: Rc<Bottom>, op: BinOp) -> Value {
     if b.is_incomplete() && !b.msg.contains("in operand to") {
         let msg = b.msg.replacen("incomplete value", "non-concrete value", 1);
-        return Value::bottom(b.code, format!("{msg} in operand to {}", op.symbol()), b.spans.clone());
+        return Value::bottom(
+            b.code,
+            format!("{msg} in operand to {}", op.symbol()),
+            b.spans.clone(),
+        );
     }
     Value::Bottom(b)
 }

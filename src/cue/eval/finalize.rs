@@ -3,7 +3,7 @@
 use super::expr::default_of;
 use super::{ArcType, Engine};
 use crate::cue::label::Label;
-use crate::cue::value::{Bottom, Value, VId, check_validator};
+use crate::cue::value::{Bottom, VId, Value, check_validator};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -40,7 +40,12 @@ impl Engine {
 
     fn push_err(&self, v: VId, b: &Rc<Bottom>, errs: &mut Vec<ExportError>) {
         let path = b.path.clone().unwrap_or_else(|| self.path(v));
-        errs.push(ExportError { path, msg: b.msg.clone(), spans: b.spans.clone(), incomplete: b.is_incomplete() });
+        errs.push(ExportError {
+            path,
+            msg: b.msg.clone(),
+            spans: b.spans.clone(),
+            incomplete: b.is_incomplete(),
+        });
     }
 
     /// Exports a vertex to JSON, collecting every error below it.
@@ -84,7 +89,12 @@ impl Engine {
         self.export_scalar(v, val, errs)
     }
 
-    fn export_scalar(&mut self, v: VId, val: Value, errs: &mut Vec<ExportError>) -> Option<serde_json::Value> {
+    fn export_scalar(
+        &mut self,
+        v: VId,
+        val: Value,
+        errs: &mut Vec<ExportError>,
+    ) -> Option<serde_json::Value> {
         let spans = self.v(v).value_spans.clone();
         match val {
             Value::Null => Some(serde_json::Value::Null),
@@ -93,7 +103,9 @@ impl Engine {
             Value::Str(s) => Some(serde_json::Value::String(s.to_string())),
             Value::Bytes(b) => {
                 use base64::Engine as _;
-                Some(serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(&*b)))
+                Some(serde_json::Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(&*b),
+                ))
             }
             Value::Bottom(b) => {
                 self.push_err(v, &b, errs);
@@ -104,14 +116,24 @@ impl Engine {
                 Some(other) => self.export_scalar(v, other, errs),
                 None => {
                     let shown = self.short_string(&Value::Disj(d.clone()));
-                    let b = Rc::new(Bottom { code: crate::cue::value::ErrCode::Incomplete, msg: format!("incomplete value {shown}"), spans, path: None });
+                    let b = Rc::new(Bottom {
+                        code: crate::cue::value::ErrCode::Incomplete,
+                        msg: format!("incomplete value {shown}"),
+                        spans,
+                        path: None,
+                    });
                     self.push_err(v, &b, errs);
                     None
                 }
             },
             Value::Vertex(w) => self.export_value(w, errs),
             other => {
-                let b = Rc::new(Bottom { code: crate::cue::value::ErrCode::Incomplete, msg: format!("incomplete value {other}"), spans, path: None });
+                let b = Rc::new(Bottom {
+                    code: crate::cue::value::ErrCode::Incomplete,
+                    msg: format!("incomplete value {other}"),
+                    spans,
+                    path: None,
+                });
                 self.push_err(v, &b, errs);
                 None
             }
@@ -134,13 +156,23 @@ impl Engine {
                 },
                 ArcType::Required => {
                     let spans = self.v(a).conjuncts.iter().map(|c| c.span).collect();
-                    let b = Rc::new(Bottom { code: crate::cue::value::ErrCode::Incomplete, msg: "field is required but not present".into(), spans, path: None });
+                    let b = Rc::new(Bottom {
+                        code: crate::cue::value::ErrCode::Incomplete,
+                        msg: "field is required but not present".into(),
+                        spans,
+                        path: None,
+                    });
                     self.push_err(a, &b, errs);
                     ok = false;
                 }
                 ArcType::Optional => {
                     // An optional field is not exported, but an error in it still counts.
-                    if let Some(e) = self.v(a).err.clone().filter(|e| !e.is_incomplete() && e.msg == "field not allowed") {
+                    if let Some(e) = self
+                        .v(a)
+                        .err
+                        .clone()
+                        .filter(|e| !e.is_incomplete() && e.msg == "field not allowed")
+                    {
                         self.push_err(a, &e, errs);
                         ok = false;
                     }
@@ -158,8 +190,13 @@ impl Engine {
         if vals.is_empty() {
             return true;
         }
-        let span = self.v(v).conjuncts.first().map(|c| c.span).unwrap_or_default();
-        let data = match self.to_data(Value::Vertex(v), span) {
+        let span = self
+            .v(v)
+            .conjuncts
+            .first()
+            .map(|c| c.span)
+            .unwrap_or_default();
+        let data = match self.data_of(Value::Vertex(v), span) {
             Ok(d) => d,
             Err(b) => {
                 self.push_err(v, &b, errs);
@@ -168,7 +205,8 @@ impl Engine {
         };
         let shown = self.short_string(&Value::Vertex(v));
         for val in vals {
-            if let Err(Value::Bottom(b)) = check_validator(&Value::str(&shown), data.clone(), &val) {
+            if let Err(Value::Bottom(b)) = check_validator(&Value::str(&shown), data.clone(), &val)
+            {
                 let mut b = (*b).clone();
                 b.msg = b.msg.replacen(&format!("\"{shown}\""), &shown, 1);
                 b.msg = b.msg.replace(&crate::cue::label::quote(&shown), &shown);
@@ -191,21 +229,26 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
-        if let Some(e) = &self.v(v).err {
-            if !e.is_incomplete() {
-                return Some(e.clone());
-            }
+        if let Some(e) = &self.v(v).err
+            && !e.is_incomplete()
+        {
+            return Some(e.clone());
         }
-        if let Value::Bottom(b) = &self.v(v).value {
-            if !b.is_incomplete() {
-                return Some(b.clone());
-            }
+        if let Value::Bottom(b) = &self.v(v).value
+            && !b.is_incomplete()
+        {
+            return Some(b.clone());
         }
         let arcs = self.v(v).arcs.clone();
         for a in arcs {
             let at = self.v(a).arc_type;
             if at == ArcType::Optional {
-                if let Some(e) = self.v(a).err.clone().filter(|e| e.msg == "field not allowed") {
+                if let Some(e) = self
+                    .v(a)
+                    .err
+                    .clone()
+                    .filter(|e| e.msg == "field not allowed")
+                {
                     return Some(e);
                 }
                 continue;
@@ -252,7 +295,10 @@ impl Engine {
                 } else if vx.list.is_some() {
                     let arcs = vx.arcs.clone();
                     let open = vx.list.as_ref().is_some_and(|l| !l.tails.is_empty());
-                    let mut parts: Vec<String> = arcs.iter().map(|a| self.short_at(&Value::Vertex(*a), depth + 1)).collect();
+                    let mut parts: Vec<String> = arcs
+                        .iter()
+                        .map(|a| self.short_at(&Value::Vertex(*a), depth + 1))
+                        .collect();
                     if open {
                         parts.push("...".into());
                     }

@@ -25,7 +25,7 @@ mod closed;
 mod disjunct;
 mod expr;
 mod finalize;
-mod order;
+pub mod order;
 mod unify;
 
 pub use finalize::{ExportError, ExportErrors};
@@ -78,6 +78,8 @@ pub struct CloseCtx {
     /// list tail: recursion through it is finite by construction, so it is
     /// not a structural cycle.
     pub optional: bool,
+    /// True for an operand of `&` (it affects field order only).
+    pub explicit: bool,
 }
 
 /// Where a conjunct's value comes from.
@@ -158,8 +160,16 @@ pub struct PendingComp {
 pub enum PendingKind {
     /// `for`/`if`/`let` … `{…}`.
     Comp(Rc<super::ir::Comprehension>),
-    /// `(expr): value` whose label could not be computed yet.
-    DynField(Expr, super::ast::Constraint, Expr, Rc<FieldInfo>),
+    /// `(expr): value` whose label could not be computed yet; the last two
+    /// numbers locate the declaration (order source, declaration index).
+    DynField(
+        Expr,
+        super::ast::Constraint,
+        Expr,
+        Rc<FieldInfo>,
+        usize,
+        usize,
+    ),
 }
 
 /// A disjunction met while expanding, to be resolved in clones.
@@ -182,10 +192,23 @@ pub struct ListInfo {
     pub closed_len: Option<usize>,
     /// Largest element count of any literal.
     pub max_len: usize,
-    /// Tail constraints `...T`: (first index they apply to, expression, env, closedness).
-    pub tails: Vec<(usize, Option<Expr>, Option<Rc<Env>>, CloseCtx)>,
+    /// Tail constraints `...T`.
+    pub tails: Vec<Tail>,
     /// Incompatible lengths met.
     pub conflict: Option<(usize, usize)>,
+}
+
+/// A list tail `...T`: applies to elements from index `from` on.
+#[derive(Clone, Debug)]
+pub struct Tail {
+    /// First index it applies to (the length of the literal that declared it).
+    pub from: usize,
+    /// The element constraint (`None` for a bare `...`).
+    pub expr: Option<Expr>,
+    /// Environment of the declaring literal.
+    pub env: Option<Rc<Env>>,
+    /// Closedness for the produced conjuncts.
+    pub close: CloseCtx,
 }
 
 /// A node of the value graph.
@@ -237,8 +260,8 @@ pub struct Vertex {
     pub built: bool,
     /// Field declarations that contributed (docs, attributes).
     pub infos: Vec<Rc<FieldInfo>>,
-    /// Struct literals unified in, with a position for field ordering.
-    pub lits: Vec<(Rc<StructLit>, Span, bool)>,
+    /// Struct literals and data unified in, for field ordering.
+    pub order: Vec<order::OrderSource>,
     /// Validators on composite values (`struct.MinFields(1)`).
     pub validators: Vec<super::value::Validator>,
     /// Vertices whose conjuncts were copied in through regular references.
@@ -276,7 +299,7 @@ impl Vertex {
             err: None,
             built: false,
             infos: Vec::new(),
-            lits: Vec::new(),
+            order: Vec::new(),
             validators: Vec::new(),
             refs: Vec::new(),
             provisional: Vec::new(),
@@ -297,6 +320,8 @@ pub struct Engine {
     expanding: Vec<VId>,
     /// Set when a cycle was met while processing the current conjunct.
     cycle_hit: Option<VId>,
+    /// Position of the outermost reference being copied (orders its literals).
+    order_ref: Option<Span>,
 }
 
 impl Engine {
@@ -382,30 +407,12 @@ impl Engine {
         false
     }
 
-    /// True when the vertex or one of its ancestors is a definition.
-    pub(crate) fn in_definition(&self, v: VId) -> bool {
-        let mut cur = Some(v);
-        while let Some(c) = cur {
-            if self.v(c).label.is_def() {
-                return true;
-            }
-            cur = self.v(c).parent;
-        }
-        false
-    }
-
     /// Records an error on a vertex (the first real error wins over incomplete ones).
     pub(crate) fn set_err(&mut self, v: VId, b: Rc<Bottom>) {
         let vx = self.vm(v);
         match &vx.err {
             Some(old) if !old.is_incomplete() || b.is_incomplete() => {}
             _ => vx.err = Some(b),
-        }
-    }
-
-    pub(crate) fn set_err_value(&mut self, v: VId, val: &Value) {
-        if let Value::Bottom(b) = val {
-            self.set_err(v, b.clone());
         }
     }
 
@@ -469,5 +476,10 @@ impl Engine {
 
 /// Builds a bottom with spans.
 pub(crate) fn bottom(code: ErrCode, msg: impl Into<String>, spans: Vec<Span>) -> Rc<Bottom> {
-    Rc::new(Bottom { code, msg: msg.into(), spans, path: None })
+    Rc::new(Bottom {
+        code,
+        msg: msg.into(),
+        spans,
+        path: None,
+    })
 }

@@ -2,8 +2,8 @@
 
 use super::closed::Source;
 use super::{
-    ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, EnvKind, ListInfo, MAX_VERTEX_DEPTH,
-    Pattern, PendingComp, PendingKind, Status, bottom,
+    ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, EnvKind, MAX_VERTEX_DEPTH, Pattern,
+    PendingComp, PendingKind, Status, Tail, bottom,
 };
 use crate::cue::ast::{BinOp, Constraint};
 use crate::cue::ir::{Decl, Expr, ExprKind, Func, ListElem, ListLit, StructLit};
@@ -24,7 +24,9 @@ impl Engine {
         let v = self.deref(v);
         match self.v(v).status {
             Status::Unprocessed => {}
-            Status::Expanded if !self.v(v).provisional.is_empty() && !self.expanding.contains(&v) => {
+            Status::Expanded
+                if !self.v(v).provisional.is_empty() && !self.expanding.contains(&v) =>
+            {
                 self.reset(v);
             }
             _ => return,
@@ -32,20 +34,28 @@ impl Engine {
         self.vm(v).status = Status::Expanding;
         if !self.enter() {
             self.leave();
-            let b = bottom(ErrCode::Eval, "evaluation too deep (possible cycle)", vec![]);
+            let b = bottom(
+                ErrCode::Eval,
+                "evaluation too deep (possible cycle)",
+                vec![],
+            );
             self.set_err(v, b);
             self.vm(v).status = Status::Expanded;
             return;
         }
         if self.v(v).depth > MAX_VERTEX_DEPTH {
             let spans = self.v(v).conjuncts.iter().take(2).map(|c| c.span).collect();
-            self.set_err(v, bottom(ErrCode::StructuralCycle, "structural cycle", spans));
+            self.set_err(
+                v,
+                bottom(ErrCode::StructuralCycle, "structural cycle", spans),
+            );
             self.vm(v).status = Status::Expanded;
             self.leave();
             return;
         }
         self.expanding.push(v);
         let outer = self.cycle_hit.take();
+        let outer_ref = self.order_ref.take();
         let n = self.v(v).conjuncts.len();
         let mut retry = Vec::new();
         for i in 0..n {
@@ -81,6 +91,7 @@ impl Engine {
             self.check_closed(v);
         }
         self.expanding.pop();
+        self.order_ref = outer_ref;
         self.vm(v).status = Status::Expanded;
         if let Some(&dep) = self.v(v).provisional.first() {
             // Whoever needed this value now depends on the cycle too.
@@ -124,7 +135,7 @@ impl Engine {
         vx.provisional.clear();
         vx.forward = None;
         vx.err = None;
-        vx.lits.clear();
+        vx.order.clear();
         vx.validators.clear();
     }
 
@@ -140,6 +151,10 @@ impl Engine {
             ExprKind::Struct(lit) => self.add_struct(v, lit, env, cc, e.span),
             ExprKind::List(lit) => self.add_list(v, lit, env, cc),
             ExprKind::Binary(BinOp::And, a, b) => {
+                let cc = CloseCtx {
+                    explicit: true,
+                    ..cc
+                };
                 self.add_expr(v, a, env, cc, a.span);
                 self.add_expr(v, b, env, cc, b.span);
             }
@@ -168,11 +183,15 @@ impl Engine {
                 ExprKind::Func(Func::Or) => {
                     let list = self.eval(&args[0], env);
                     match self.list_elements(list, e.span) {
-                        Ok(elems) if elems.is_empty() => {
-                            self.set_err(v, bottom(ErrCode::Eval, "empty list in call to or", vec![e.span]))
-                        }
+                        Ok(elems) if elems.is_empty() => self.set_err(
+                            v,
+                            bottom(ErrCode::Eval, "empty list in call to or", vec![e.span]),
+                        ),
                         Ok(elems) => {
-                            let alts = elems.into_iter().map(|x| (ConjSrc::Value(Value::Vertex(x)), false)).collect();
+                            let alts = elems
+                                .into_iter()
+                                .map(|x| (ConjSrc::Value(Value::Vertex(x)), false))
+                                .collect();
                             self.push_disj(v, alts, false, cc, span);
                         }
                         Err(b) => self.set_err(v, b),
@@ -194,7 +213,11 @@ impl Engine {
         match val {
             Value::Vertex(w) => self.add_vertex(v, w, cc, span),
             Value::Disj(d) => {
-                let alts = d.items.iter().map(|(x, f)| (ConjSrc::Value(x.clone()), *f)).collect();
+                let alts = d
+                    .items
+                    .iter()
+                    .map(|(x, f)| (ConjSrc::Value(x.clone()), *f))
+                    .collect();
                 self.push_disj(v, alts, d.has_default(), cc, span);
             }
             Value::Bottom(b) if b.code == ErrCode::Cycle => {
@@ -208,9 +231,14 @@ impl Engine {
                 self.set_err(v, Rc::new(b));
             }
             Value::Top => {}
-            Value::Func(_) => {
-                self.set_err(v, bottom(ErrCode::Eval, "cannot use a function as a value", vec![span]))
-            }
+            Value::Func(_) => self.set_err(
+                v,
+                bottom(
+                    ErrCode::Eval,
+                    "cannot use a function as a value",
+                    vec![span],
+                ),
+            ),
             other => self.meet_value(v, other, span),
         }
     }
@@ -219,12 +247,17 @@ impl Engine {
     fn meet_value(&mut self, v: VId, val: Value, span: Span) {
         let vx = self.v(v);
         if vx.is_struct || vx.list.is_some() {
-            let kind = if vx.is_struct { Kinds::STRUCT } else { Kinds::LIST };
-            if let Value::Constraint(c) = &val {
-                if c.kinds.intersects(kind) && c.bounds.is_empty() {
-                    self.vm(v).validators.extend(c.validators.iter().cloned());
-                    return;
-                }
+            let kind = if vx.is_struct {
+                Kinds::STRUCT
+            } else {
+                Kinds::LIST
+            };
+            if let Value::Constraint(c) = &val
+                && c.kinds.intersects(kind)
+                && c.bounds.is_empty()
+            {
+                self.vm(v).validators.extend(c.validators.iter().cloned());
+                return;
             }
             let what = if vx.is_struct { "struct" } else { "list" };
             let mut spans = vx.value_spans.clone();
@@ -275,10 +308,10 @@ impl Engine {
             self.cycle_hit.get_or_insert(d);
             return;
         }
-        if let Some(p) = self.v(w).parent {
-            if self.v(p).status != Status::Unprocessed {
-                self.ensure_patterns(p, w);
-            }
+        if let Some(p) = self.v(w).parent
+            && self.v(p).status != Status::Unprocessed
+        {
+            self.ensure_patterns(p, w);
         }
         self.expand(w);
         let wd = self.deref(w);
@@ -301,8 +334,14 @@ impl Engine {
         if !cc.optional {
             self.vm(v).refs.push(w);
         }
-        let closing = if self.closing_ref(v, w) { Some(self.fresh_group()) } else { None };
+        let closing = if self.closing_ref(v, w) {
+            Some(self.fresh_group())
+        } else {
+            None
+        };
         self.ref_stack.push((v, w));
+        let outer_ref = self.order_ref;
+        self.order_ref = Some(outer_ref.unwrap_or(span));
         let conjs = self.v(w).conjuncts.clone();
         for c in conjs {
             let mut cc2 = self.ref_close(v, &cc, &c.close, closing);
@@ -313,6 +352,7 @@ impl Engine {
             }
         }
         self.ref_stack.pop();
+        self.order_ref = outer_ref;
         let infos = self.v(w).infos.clone();
         self.merge_infos(v, infos);
     }
@@ -382,7 +422,13 @@ impl Engine {
             info.max_len = info.max_len.max(n);
             info.tails.extend(l.tails.iter().cloned());
         }
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: cc.optional };
+        let child = CloseCtx {
+            group: cc.group,
+            target: cc.group,
+            embedded: false,
+            optional: cc.optional,
+            explicit: false,
+        };
         let arcs = self.v(w).arcs.clone();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
@@ -390,7 +436,14 @@ impl Engine {
             self.set_arc_type(c, at);
             let infos = self.v(a).infos.clone();
             self.vm(c).infos.extend(infos);
-            self.push_conjunct(c, Conjunct { src: ConjSrc::Value(Value::Vertex(a)), close: child, span });
+            self.push_conjunct(
+                c,
+                Conjunct {
+                    src: ConjSrc::Value(Value::Vertex(a)),
+                    close: child,
+                    span,
+                },
+            );
         }
         let vals = self.v(w).validators.clone();
         self.vm(v).validators.extend(vals);
@@ -415,14 +468,18 @@ impl Engine {
         let sample = if what == "struct" { "{...}" } else { "[...]" };
         let mut spans = vx.value_spans.clone();
         spans.push(span);
-        let msg = format!("conflicting values {sample} and {other} (mismatched types {what} and {okind})");
+        let msg = format!(
+            "conflicting values {sample} and {other} (mismatched types {what} and {okind})"
+        );
         self.set_err(v, bottom(ErrCode::Eval, msg, spans));
     }
 
     /// Marks `v` as a struct; false (and an error) if it cannot be one.
     pub(crate) fn mark_struct(&mut self, v: VId, span: Span) -> bool {
         let vx = self.v(v);
-        if vx.list.is_some() || (!vx.value.kind().intersects(Kinds::STRUCT) && !vx.value.is_bottom()) {
+        if vx.list.is_some()
+            || (!vx.value.kind().intersects(Kinds::STRUCT) && !vx.value.is_bottom())
+        {
             self.kind_conflict(v, "struct", span);
             return false;
         }
@@ -463,43 +520,102 @@ impl Engine {
         let lets = RefCell::new(vec![None; lit.lets.len()]);
         let new_env = Rc::new(Env {
             up: Some(env.clone()),
-            kind: EnvKind::Struct { vertex: v, lit: lit.clone(), lets },
+            kind: EnvKind::Struct {
+                vertex: v,
+                lit: lit.clone(),
+                lets,
+            },
         });
         if let Some(t) = cc.target {
             self.add_source(v, t, Source::Lit(lit.clone()));
         }
         // Only struct literals close a vertex: `value?: _` in a definition allows anything.
         self.note_close(v, &cc);
-        self.vm(v).lits.push((lit.clone(), span, cc.embedded));
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: false };
-        let opt_child = CloseCtx { optional: true, ..child };
+        let src_idx = self.vm(v).order.len();
+        let via_ref = self.order_ref;
+        self.vm(v).order.push(super::order::OrderSource::literal(
+            lit.clone(),
+            via_ref,
+            cc.explicit,
+            span,
+        ));
+        let child = CloseCtx {
+            group: cc.group,
+            target: cc.group,
+            embedded: false,
+            optional: false,
+            explicit: false,
+        };
+        let opt_child = CloseCtx {
+            optional: true,
+            explicit: false,
+            ..child
+        };
         let needs_embed = lit.decls.iter().any(|d| {
-            matches!(d, Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. })
+            matches!(
+                d,
+                Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. }
+            )
         });
         let embed_cc = if !needs_embed || cc.group.is_some() {
-            CloseCtx { group: cc.group, target: cc.group, embedded: true, optional: cc.optional }
+            CloseCtx {
+                group: cc.group,
+                target: cc.group,
+                embedded: true,
+                optional: cc.optional,
+                explicit: false,
+            }
         } else {
             let p = self.fresh_group();
             self.add_source(v, p, Source::Lit(lit.clone()));
-            CloseCtx { group: None, target: Some(p), embedded: true, optional: cc.optional }
+            CloseCtx {
+                group: None,
+                target: Some(p),
+                embedded: true,
+                optional: cc.optional,
+                explicit: false,
+            }
         };
         for d in &lit.decls {
             match d {
-                Decl::Field { label, constraint, value, info } => {
+                Decl::Field {
+                    label,
+                    constraint,
+                    value,
+                    info,
+                } => {
                     let a = self.get_or_create_arc(v, *label);
                     self.set_arc_type(a, Self::constraint_arc_type(*constraint));
                     self.vm(a).infos.push(info.clone());
-                    let close = if *constraint == Constraint::Regular { child } else { opt_child };
-                    let c = Conjunct { src: ConjSrc::Expr(value.clone(), new_env.clone()), close, span: value.span };
+                    let close = if *constraint == Constraint::Regular {
+                        child
+                    } else {
+                        opt_child
+                    };
+                    let c = Conjunct {
+                        src: ConjSrc::Expr(value.clone(), new_env.clone()),
+                        close,
+                        span: value.span,
+                    };
                     self.push_conjunct(a, c);
                 }
-                Decl::Pattern { pattern, value, span } => {
+                Decl::Pattern {
+                    pattern,
+                    value,
+                    span,
+                } => {
                     let m = self.eval(pattern, &new_env);
                     let m = self.pattern_matcher(m);
                     if let Some(t) = cc.target {
                         self.add_source(v, t, Source::Pattern(m.clone()));
                     }
-                    let p = Pattern { matcher: m, value: value.clone(), env: new_env.clone(), close: opt_child, span: *span };
+                    let p = Pattern {
+                        matcher: m,
+                        value: value.clone(),
+                        env: new_env.clone(),
+                        close: opt_child,
+                        span: *span,
+                    };
                     self.add_pattern(v, p);
                 }
                 Decl::Ellipsis(t, sp) => {
@@ -507,14 +623,20 @@ impl Engine {
                         self.add_source(v, tg, Source::All);
                     }
                     if let Some(t) = t {
-                        let p = Pattern { matcher: Value::Top, value: t.clone(), env: new_env.clone(), close: opt_child, span: *sp };
+                        let p = Pattern {
+                            matcher: Value::Top,
+                            value: t.clone(),
+                            env: new_env.clone(),
+                            close: opt_child,
+                            span: *sp,
+                        };
                         self.add_pattern(v, p);
                     }
                 }
                 _ => {}
             }
         }
-        for d in &lit.decls {
+        for (di, d) in lit.decls.iter().enumerate() {
             match d {
                 Decl::Embed(e) => self.add_expr(v, e, &new_env, embed_cc, e.span),
                 Decl::Comprehension(c) => self.vm(v).comps.push(PendingComp {
@@ -522,10 +644,30 @@ impl Engine {
                     env: new_env.clone(),
                     close: embed_cc,
                 }),
-                Decl::DynField { label, constraint, value, info } => {
-                    let kind = PendingKind::DynField(label.clone(), *constraint, value.clone(), info.clone());
-                    let close = if *constraint == Constraint::Regular { child } else { opt_child };
-                    let p = PendingComp { kind, env: new_env.clone(), close };
+                Decl::DynField {
+                    label,
+                    constraint,
+                    value,
+                    info,
+                } => {
+                    let kind = PendingKind::DynField(
+                        label.clone(),
+                        *constraint,
+                        value.clone(),
+                        info.clone(),
+                        src_idx,
+                        di,
+                    );
+                    let close = if *constraint == Constraint::Regular {
+                        child
+                    } else {
+                        opt_child
+                    };
+                    let p = PendingComp {
+                        kind,
+                        env: new_env.clone(),
+                        close,
+                    };
                     if !self.try_dyn_field(v, &p, false) {
                         self.vm(v).comps.push(p);
                     }
@@ -537,7 +679,10 @@ impl Engine {
 
     /// Adds a dynamic field if its label can be computed; false to retry later.
     fn try_dyn_field(&mut self, v: VId, p: &PendingComp, last_try: bool) -> bool {
-        let PendingKind::DynField(label, constraint, value, info) = &p.kind else { return true };
+        let PendingKind::DynField(label, constraint, value, info, src_idx, decl_idx) = &p.kind
+        else {
+            return true;
+        };
         let lv = self.eval(label, &p.env);
         let l = match self.concrete(lv, label.span) {
             Ok(Value::Str(s)) => Label::string(&s),
@@ -555,10 +700,17 @@ impl Engine {
         let a = self.get_or_create_arc(v, l);
         self.set_arc_type(a, Self::constraint_arc_type(*constraint));
         self.vm(a).infos.push(info.clone());
+        if let Some(src) = self.vm(v).order.get_mut(*src_idx) {
+            src.dyn_labels.push((*decl_idx, l));
+        }
         if let Some(t) = p.close.target {
             self.add_source(v, t, Source::Label(l));
         }
-        let c = Conjunct { src: ConjSrc::Expr(value.clone(), p.env.clone()), close: p.close, span: value.span };
+        let c = Conjunct {
+            src: ConjSrc::Expr(value.clone(), p.env.clone()),
+            close: p.close,
+            span: value.span,
+        };
         self.push_conjunct(a, c);
         true
     }
@@ -567,14 +719,27 @@ impl Engine {
         if !self.mark_list(v, lit.span) {
             return;
         }
-        let child = CloseCtx { group: cc.group, target: cc.group, embedded: false, optional: false };
+        let child = CloseCtx {
+            group: cc.group,
+            target: cc.group,
+            embedded: false,
+            optional: false,
+            explicit: false,
+        };
         let mut idx = 0u32;
         for el in &lit.elems {
             match el {
                 ListElem::Expr(e) => {
                     let a = self.get_or_create_arc(v, Label::Index(idx));
                     self.set_arc_type(a, ArcType::Regular);
-                    self.push_conjunct(a, Conjunct { src: ConjSrc::Expr(e.clone(), env.clone()), close: child, span: e.span });
+                    self.push_conjunct(
+                        a,
+                        Conjunct {
+                            src: ConjSrc::Expr(e.clone(), env.clone()),
+                            close: child,
+                            span: e.span,
+                        },
+                    );
                     idx += 1;
                 }
                 ListElem::Comprehension(c) => match self.comprehension_envs(c, env) {
@@ -583,7 +748,14 @@ impl Engine {
                             let a = self.get_or_create_arc(v, Label::Index(idx));
                             self.set_arc_type(a, ArcType::Regular);
                             let src = ConjSrc::Expr(c.body.clone(), env2);
-                            self.push_conjunct(a, Conjunct { src, close: child, span: c.body.span });
+                            self.push_conjunct(
+                                a,
+                                Conjunct {
+                                    src,
+                                    close: child,
+                                    span: c.body.span,
+                                },
+                            );
                             idx += 1;
                         }
                     }
@@ -598,25 +770,42 @@ impl Engine {
                 Some(c) if c != n => info.conflict = Some((n, c)),
                 _ => info.closed_len = Some(n),
             },
-            Some(t) => info.tails.push((n, t.clone(), Some(env.clone()), CloseCtx { optional: true, ..child })),
+            Some(t) => info.tails.push(Tail {
+                from: n,
+                expr: t.clone(),
+                env: Some(env.clone()),
+                close: CloseCtx {
+                    optional: true,
+                    explicit: false,
+                    ..child
+                },
+            }),
         }
         info.max_len = info.max_len.max(n);
     }
 
     fn apply_tails(&mut self, v: VId) {
-        let Some(info) = self.v(v).list.clone() else { return };
-        if info.tails.iter().all(|t| t.1.is_none()) {
+        let Some(info) = self.v(v).list.clone() else {
+            return;
+        };
+        if info.tails.iter().all(|t| t.expr.is_none()) {
             return;
         }
         let arcs = self.v(v).arcs.clone();
         for a in arcs {
-            let Label::Index(i) = self.v(a).label else { continue };
-            for (from, t, env, cc) in &info.tails {
-                if let (Some(t), Some(env)) = (t, env) {
-                    if (i as usize) >= *from {
-                        let c = Conjunct { src: ConjSrc::Expr(t.clone(), env.clone()), close: *cc, span: t.span };
-                        self.push_conjunct(a, c);
-                    }
+            let Label::Index(i) = self.v(a).label else {
+                continue;
+            };
+            for tail in &info.tails {
+                if let (Some(t), Some(env)) = (&tail.expr, &tail.env)
+                    && (i as usize) >= tail.from
+                {
+                    let c = Conjunct {
+                        src: ConjSrc::Expr(t.clone(), env.clone()),
+                        close: tail.close,
+                        span: t.span,
+                    };
+                    self.push_conjunct(a, c);
                 }
             }
         }
@@ -651,7 +840,11 @@ impl Engine {
 
     /// The arc `label` of `v` if it exists (no expansion).
     pub(crate) fn find_arc(&self, v: VId, label: Label) -> Option<VId> {
-        self.v(v).arcs.iter().copied().find(|&a| self.v(a).label == label)
+        self.v(v)
+            .arcs
+            .iter()
+            .copied()
+            .find(|&a| self.v(a).label == label)
     }
 
     /// Looks up an arc after expanding `v` (its patterns applied).
@@ -698,8 +891,18 @@ impl Engine {
             if !self.pattern_matches(&p.matcher, label) {
                 continue;
             }
-            let env = Rc::new(Env { up: Some(p.env.clone()), kind: EnvKind::Label(label) });
-            self.push_conjunct(a, Conjunct { src: ConjSrc::Expr(p.value.clone(), env), close: p.close, span: p.span });
+            let env = Rc::new(Env {
+                up: Some(p.env.clone()),
+                kind: EnvKind::Label(label),
+            });
+            self.push_conjunct(
+                a,
+                Conjunct {
+                    src: ConjSrc::Expr(p.value.clone(), env),
+                    close: p.close,
+                    span: p.span,
+                },
+            );
         }
     }
 
