@@ -28,8 +28,6 @@ pub enum Source {
     Pattern(Value),
     /// Anything (`...`).
     All,
-    /// Whatever another group allows.
-    Delegate(u32),
 }
 
 /// Per-vertex closedness state.
@@ -80,7 +78,12 @@ impl Engine {
             Some(g) => {
                 if let Some(t) = cc.target {
                     if t != g {
-                        self.add_source(v, t, Source::Delegate(g));
+                        self.delegate(t, g);
+                        if cc.embedded {
+                            // Embedding disregards the embedded struct's closedness for
+                            // the fields the embedding literal declares, at every depth.
+                            self.delegate(g, t);
+                        }
                     }
                     if cc.embedded {
                         self.require(v, t);
@@ -114,7 +117,6 @@ impl Engine {
                 Source::All => true,
                 Source::Label(l) => *l == label,
                 Source::Pattern(m) => self.pattern_matches(m, label),
-                Source::Delegate(d) => self.allowed(v, *d, label, seen),
                 Source::Lit(lit) => lit.decls.iter().any(|d| match d {
                     Decl::Field { label: l, .. } => *l == label,
                     Decl::Ellipsis(..) => true,
@@ -125,7 +127,15 @@ impl Engine {
                 return true;
             }
         }
-        false
+        let delegates: Vec<u32> = self.delegates.iter().filter(|(a, _)| *a == g).map(|(_, b)| *b).collect();
+        delegates.into_iter().any(|d| self.allowed(v, d, label, seen))
+    }
+
+    /// Group `from` allows whatever group `to` allows, at every vertex.
+    pub(crate) fn delegate(&mut self, from: u32, to: u32) {
+        if !self.delegates.contains(&(from, to)) {
+            self.delegates.push((from, to));
+        }
     }
 
     /// Marks fields that a closed struct does not allow.

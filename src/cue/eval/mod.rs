@@ -322,6 +322,8 @@ pub struct Engine {
     cycle_hit: Option<VId>,
     /// Position of the outermost reference being copied (orders its literals).
     order_ref: Option<Span>,
+    /// Closedness delegation between groups: (a, b) means group a allows what b allows.
+    delegates: Vec<(u32, u32)>,
 }
 
 impl Engine {

@@ -539,42 +539,37 @@ impl Engine {
             cc.explicit,
             span,
         ));
+        let needs_embed = lit.decls.iter().any(|d| {
+            matches!(d, Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. })
+        });
+        // An open literal with embeddings gets a potential group: it becomes
+        // binding only if a closed struct is embedded, and its fields (at any
+        // depth) stay allowed inside that embedded struct.
+        let potential = if needs_embed && cc.group.is_none() {
+            let p = self.fresh_group();
+            self.add_source(v, p, Source::Lit(lit.clone()));
+            if let Some(t) = cc.target {
+                self.delegate(p, t);
+                self.delegate(t, p);
+            }
+            Some(p)
+        } else {
+            None
+        };
         let child = CloseCtx {
             group: cc.group,
-            target: cc.group,
+            target: cc.group.or(potential).or(cc.target),
             embedded: false,
             optional: false,
             explicit: false,
         };
-        let opt_child = CloseCtx {
-            optional: true,
+        let opt_child = CloseCtx { optional: true, ..child };
+        let embed_cc = CloseCtx {
+            group: cc.group,
+            target: cc.group.or(potential),
+            embedded: true,
+            optional: cc.optional,
             explicit: false,
-            ..child
-        };
-        let needs_embed = lit.decls.iter().any(|d| {
-            matches!(
-                d,
-                Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. }
-            )
-        });
-        let embed_cc = if !needs_embed || cc.group.is_some() {
-            CloseCtx {
-                group: cc.group,
-                target: cc.group,
-                embedded: true,
-                optional: cc.optional,
-                explicit: false,
-            }
-        } else {
-            let p = self.fresh_group();
-            self.add_source(v, p, Source::Lit(lit.clone()));
-            CloseCtx {
-                group: None,
-                target: Some(p),
-                embedded: true,
-                optional: cc.optional,
-                explicit: false,
-            }
         };
         for d in &lit.decls {
             match d {
