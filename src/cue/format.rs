@@ -69,9 +69,18 @@ impl Engine {
         }
         if let Some(info) = &vx.list {
             let open = !info.tails.is_empty();
+            let tails = info.tails.clone();
             let arcs = vx.arcs.clone();
+            let mut tail_types = Vec::new();
+            for t in &tails {
+                if let (Some(e), Some(env)) = (&t.expr, &t.env) {
+                    let val = self.eval(e, env);
+                    tail_types.push(self.short_string(&val));
+                }
+            }
+            let ellipsis = format!("...{}", tail_types.join(" & "));
             if arcs.is_empty() {
-                out.push_str(if open { "[...]" } else { "[]" });
+                out.push_str(&if open { format!("[{ellipsis}]") } else { "[]".into() });
                 return;
             }
             out.push('[');
@@ -82,7 +91,8 @@ impl Engine {
                 self.format_value(*a, indent, out);
             }
             if open {
-                out.push_str(", ...");
+                out.push_str(", ");
+                out.push_str(&ellipsis);
             }
             out.push(']');
             return;

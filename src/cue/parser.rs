@@ -100,10 +100,13 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<Expr, ParseError> {
     }
 }
 
-fn rule_name(r: &Rule) -> &'static str {
-    match r {
+fn rule_name(r: &Rule) -> Option<&'static str> {
+    Some(match r {
         Rule::EOI => "end of input",
-        Rule::sep => "',' or newline",
+        Rule::comma => "','",
+        Rule::rbrace => "'}'",
+        Rule::rbrack => "']'",
+        Rule::rparen => "')'",
         Rule::expr | Rule::alias_expr | Rule::embedding => "expression",
         Rule::identifier => "identifier",
         Rule::label | Rule::field => "label",
@@ -112,16 +115,15 @@ fn rule_name(r: &Rule) -> &'static str {
         Rule::struct_lit => "'{'",
         Rule::list_lit => "'['",
         Rule::ellipsis => "'...'",
-        Rule::attribute => "attribute",
         Rule::comprehension | Rule::for_clause | Rule::guard_clause => "comprehension",
         Rule::let_clause => "let clause",
         Rule::import_decl => "import",
         Rule::package_clause => "package clause",
-        Rule::selector => "'.'",
-        Rule::index | Rule::slice => "index",
-        Rule::call => "'('",
-        _ => "token",
-    }
+        Rule::label_mark => "'?' or '!'",
+        // Operators and other tokens that could continue an expression are
+        // almost never what the user missed; leave them out of the message.
+        _ => return None,
+    })
 }
 
 fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) -> ParseError {
@@ -140,10 +142,13 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
         .unwrap_or_else(|| "end of input".into());
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().map(rule_name).collect();
+            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             names.sort_unstable();
             names.dedup();
-            if names.is_empty() {
+            let in_list = names.contains(&"']'") && names.contains(&"','");
+            if in_list && found != "end of input" {
+                format!("missing ',' before {found} in list literal")
+            } else if names.is_empty() {
                 format!("unexpected {found}")
             } else {
                 format!("expected {}, found {found}", names.join(" or "))
@@ -156,6 +161,11 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
         message,
         span: Span::new(file, pos, pos + 1),
     }
+}
+
+/// Children of a pair without punctuation tokens (kept in the grammar only for messages).
+fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::comma | Rule::rbrace | Rule::rbrack | Rule::rparen))
 }
 
 struct Builder<'a> {
@@ -240,14 +250,14 @@ impl<'a> Builder<'a> {
         let mut package = None;
         let mut imports = Vec::new();
         let mut decls = Vec::new();
-        for c in p.into_inner() {
+        for c in inner(p) {
             match c.as_rule() {
                 Rule::package_clause => {
-                    let id = c.into_inner().nth(1).expect("package name");
+                    let id = inner(c).nth(1).expect("package name");
                     package = Some(self.ident(&id));
                 }
                 Rule::import_decl => {
-                    for spec in c.into_inner().filter(|x| x.as_rule() == Rule::import_spec) {
+                    for spec in inner(c).filter(|x| x.as_rule() == Rule::import_spec) {
                         imports.push(self.import_spec(spec)?);
                     }
                 }
@@ -267,7 +277,7 @@ impl<'a> Builder<'a> {
         let span = self.span(&p);
         let mut name = None;
         let mut path = String::new();
-        for c in p.into_inner() {
+        for c in inner(p) {
             match c.as_rule() {
                 Rule::identifier => name = Some(self.ident(&c)),
                 _ => path = self.simple_string(c)?,
@@ -288,13 +298,13 @@ impl<'a> Builder<'a> {
         Ok(match p.as_rule() {
             Rule::field => Decl::Field(Box::new(self.field(p)?)),
             Rule::embedding => {
-                let e = p.into_inner().next().expect("embedding expr");
+                let e = inner(p).next().expect("embedding expr");
                 Decl::Embed(self.alias_expr(e)?)
             }
             Rule::comprehension => Decl::Comprehension(Box::new(self.comprehension(p)?)),
             Rule::let_clause => Decl::Let(Box::new(self.let_clause(p)?)),
             Rule::ellipsis => {
-                let e = p.into_inner().next().map(|e| self.expr(e)).transpose()?;
+                let e = inner(p).next().map(|e| self.expr(e)).transpose()?;
                 Decl::Ellipsis(e, span)
             }
             Rule::attribute => Decl::Attribute(self.attribute(&p)),
@@ -320,7 +330,7 @@ impl<'a> Builder<'a> {
         let mut labels = Vec::new();
         let mut value = None;
         let mut attrs = Vec::new();
-        for c in p.into_inner() {
+        for c in inner(p) {
             match c.as_rule() {
                 Rule::label => labels.push(self.label(c)?),
                 Rule::alias_expr => value = Some(self.alias_expr(c)?),
@@ -372,7 +382,7 @@ impl<'a> Builder<'a> {
     fn label(&mut self, p: Pair<Rule>) -> PResult<(Label, Constraint)> {
         let mut constraint = Constraint::Regular;
         let mut parts = Vec::new();
-        for c in p.into_inner() {
+        for c in inner(p) {
             if c.as_rule() == Rule::alias_eq {
                 continue;
             }
@@ -402,7 +412,7 @@ impl<'a> Builder<'a> {
                 }
             }
             r => {
-                let inner = main.into_inner().next().expect("label expr");
+                let inner = inner(main).next().expect("label expr");
                 if inner.as_rule() == Rule::comprehension {
                     let s = self.span(&inner);
                     return self.err(s, "comprehension values not allowed in this position");
@@ -420,8 +430,7 @@ impl<'a> Builder<'a> {
 
     fn let_clause(&mut self, p: Pair<Rule>) -> PResult<LetClause> {
         let span = self.span(&p);
-        let mut it = p
-            .into_inner()
+        let mut it = inner(p)
             .filter(|c| !matches!(c.as_rule(), Rule::kw_let | Rule::alias_eq));
         let name = self.ident(&it.next().expect("let name"));
         let value = self.expr(it.next().expect("let value"))?;
@@ -432,13 +441,13 @@ impl<'a> Builder<'a> {
         let span = self.span(&p);
         let mut clauses = Vec::new();
         let mut body = None;
-        for c in p.into_inner() {
+        for c in inner(p) {
             let cspan = self.span(&c);
             match c.as_rule() {
                 Rule::for_clause => {
                     let mut ids = Vec::new();
                     let mut source = None;
-                    for x in c.into_inner() {
+                    for x in inner(c) {
                         match x.as_rule() {
                             Rule::identifier => ids.push(self.ident(&x)),
                             Rule::expr => source = Some(self.expr(x)?),
@@ -455,8 +464,7 @@ impl<'a> Builder<'a> {
                     });
                 }
                 Rule::guard_clause => {
-                    let e = c
-                        .into_inner()
+                    let e = inner(c)
                         .find(|x| x.as_rule() == Rule::expr)
                         .expect("if expr");
                     clauses.push(Clause::If(self.expr(e)?, cspan));
@@ -475,8 +483,7 @@ impl<'a> Builder<'a> {
 
     fn struct_lit(&mut self, p: Pair<Rule>) -> PResult<StructLit> {
         let span = self.span(&p);
-        let decls = p
-            .into_inner()
+        let decls = inner(p)
             .map(|c| self.decl(c))
             .collect::<PResult<Vec<_>>>()?;
         Ok(StructLit { decls, span })
@@ -487,8 +494,7 @@ impl<'a> Builder<'a> {
             return self.expr(p);
         }
         let span = self.span(&p);
-        let mut inner: Vec<Pair<Rule>> = p
-            .into_inner()
+        let mut inner: Vec<Pair<Rule>> = inner(p)
             .filter(|c| c.as_rule() != Rule::alias_eq)
             .collect();
         let e = self.expr(inner.pop().expect("aliased expr"))?;
@@ -502,7 +508,7 @@ impl<'a> Builder<'a> {
     }
 
     fn expr(&mut self, p: Pair<Rule>) -> PResult<Expr> {
-        let pairs = p.into_inner();
+        let pairs = inner(p);
         // The Pratt closures cannot borrow `self` mutably; errors are collected instead.
         let this = std::cell::RefCell::new(self);
         let err: std::cell::RefCell<Option<ParseError>> = std::cell::RefCell::new(None);
@@ -595,7 +601,7 @@ impl<'a> Builder<'a> {
         let span = lhs.span.to(self.span(&op));
         let kind = match op.as_rule() {
             Rule::selector => {
-                let c = op.into_inner().next().expect("selector name");
+                let c = inner(op).next().expect("selector name");
                 let cspan = self.span(&c);
                 let name = match c.as_rule() {
                     Rule::identifier => c.as_str().to_string(),
@@ -604,14 +610,14 @@ impl<'a> Builder<'a> {
                 ExprKind::Selector(Box::new(lhs), name, cspan)
             }
             Rule::index => {
-                let e = self.expr(op.into_inner().next().expect("index expr"))?;
+                let e = self.expr(inner(op).next().expect("index expr"))?;
                 ExprKind::Index(Box::new(lhs), Box::new(e))
             }
             Rule::slice => {
                 let text = op.as_str();
                 let mut lo = None;
                 let mut hi = None;
-                for c in op.into_inner() {
+                for c in inner(op) {
                     let off = c.as_span().start() - (span.end as usize - text.len());
                     let colon = text.find(':').unwrap_or(0);
                     let e = Box::new(self.expr(c)?);
@@ -624,8 +630,7 @@ impl<'a> Builder<'a> {
                 ExprKind::Slice(Box::new(lhs), lo, hi)
             }
             _ => {
-                let args = op
-                    .into_inner()
+                let args = inner(op)
                     .map(|c| self.expr(c))
                     .collect::<PResult<Vec<_>>>()?;
                 ExprKind::Call(Box::new(lhs), args)
@@ -643,11 +648,11 @@ impl<'a> Builder<'a> {
             Rule::bytes_lit => ExprKind::Bytes(self.string_parts(p)?),
             Rule::list_lit => {
                 let mut elems = Vec::new();
-                for c in p.into_inner() {
+                for c in inner(p) {
                     let cspan = self.span(&c);
                     elems.push(match c.as_rule() {
                         Rule::ellipsis => {
-                            let e = c.into_inner().next().map(|e| self.expr(e)).transpose()?;
+                            let e = inner(c).next().map(|e| self.expr(e)).transpose()?;
                             ListElem::Ellipsis(e, cspan)
                         }
                         Rule::comprehension => {
@@ -660,7 +665,7 @@ impl<'a> Builder<'a> {
             }
             Rule::struct_lit => ExprKind::Struct(self.struct_lit(p)?),
             Rule::paren_expr => {
-                let e = self.expr(p.into_inner().next().expect("paren expr"))?;
+                let e = self.expr(inner(p).next().expect("paren expr"))?;
                 ExprKind::Paren(Box::new(e))
             }
             Rule::identifier => match p.as_str() {
@@ -688,8 +693,7 @@ impl<'a> Builder<'a> {
         let span = self.span(&p);
         let text = p.as_str();
         let hashes = text.bytes().take_while(|&b| b == b'#').count();
-        let body_pair = p
-            .into_inner()
+        let body_pair = inner(p)
             .find(|c| c.as_rule() != Rule::hashes)
             .expect("string body");
         let multi = matches!(body_pair.as_rule(), Rule::str_multi | Rule::bytes_multi);
@@ -699,12 +703,11 @@ impl<'a> Builder<'a> {
             Interp(Expr),
         }
         let mut raws: Vec<Raw> = Vec::new();
-        for c in body_pair.into_inner() {
+        for c in inner(body_pair) {
             let s = c.as_span();
             match c.as_rule() {
                 Rule::interp => {
-                    let e = c
-                        .into_inner()
+                    let e = inner(c)
                         .find(|x| x.as_rule() == Rule::expr)
                         .expect("interp expr");
                     raws.push(Raw::Interp(self.expr(e)?));
