@@ -38,7 +38,11 @@ fn render(c: &Case, outputs: &BTreeMap<&str, String>) -> String {
         out.push_str(h);
         out.push('\n');
     }
-    for (name, body) in c.sections.iter().filter(|(n, _)| !OUTPUTS.contains(&n.as_str())) {
+    for (name, body) in c
+        .sections
+        .iter()
+        .filter(|(n, _)| !OUTPUTS.contains(&n.as_str()))
+    {
         out.push_str(&format!("-- {name} --\n{body}"));
     }
     for name in OUTPUTS {
@@ -58,17 +62,29 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
         .split_whitespace()
         .map(String::from)
         .collect::<Vec<_>>();
-    let dir = std::env::temp_dir().join(format!("velac-cli-{}-{}", std::process::id(), path.file_stem().unwrap_or_default().to_string_lossy()));
+    let dir = std::env::temp_dir().join(format!(
+        "velac-cli-{}-{}",
+        std::process::id(),
+        path.file_stem().unwrap_or_default().to_string_lossy()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for (name, body) in case.sections.iter().filter(|(n, _)| !OUTPUTS.contains(&n.as_str())) {
+    for (name, body) in case
+        .sections
+        .iter()
+        .filter(|(n, _)| !OUTPUTS.contains(&n.as_str()))
+    {
         let p = dir.join(name);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
         std::fs::write(p, body).map_err(|e| e.to_string())?;
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_velac")).args(&args).current_dir(&dir).output().map_err(|e| e.to_string())?;
+    let out = Command::new(env!("CARGO_BIN_EXE_velac"))
+        .args(&args)
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);
     let mut got = BTreeMap::new();
     got.insert("stdout", String::from_utf8_lossy(&out.stdout).into_owned());
@@ -80,11 +96,19 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
         return Ok(());
     }
     if rendered != text {
-        let want: BTreeMap<&str, &str> = case.sections.iter().map(|(n, b)| (n.as_str(), b.as_str())).collect();
+        let want: BTreeMap<&str, &str> = case
+            .sections
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_str()))
+            .collect();
         let mut diff = String::new();
         for name in OUTPUTS {
             if want.get(name).copied() != Some(got[name].as_str()) {
-                diff.push_str(&format!("{name}:\n  want: {:?}\n  got:  {:?}\n", want.get(name), got[name]));
+                diff.push_str(&format!(
+                    "{name}:\n  want: {:?}\n  got:  {:?}\n",
+                    want.get(name),
+                    got[name]
+                ));
             }
         }
         return Err(diff);
@@ -96,9 +120,21 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
 fn cli_goldens() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir).expect("tests/cli").flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "txtar")).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/cli")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txtar"))
+        .collect();
     cases.sort();
     assert!(!cases.is_empty());
-    let failures: Vec<String> = cases.iter().filter_map(|c| run_case(c, update).err().map(|e| format!("{}:\n{e}", c.display()))).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            run_case(c, update)
+                .err()
+                .map(|e| format!("{}:\n{e}", c.display()))
+        })
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -10,10 +10,20 @@ fn run(src: &str) -> Result<Json, Vec<String>> {
     std::thread::Builder::new()
         .stack_size(velac::cli::STACK_SIZE)
         .spawn(move || {
-            let mut ev = Evaluation::from_source("t.cue", &src).map_err(|d| vec![format!("compile: {}", d[0].message)])?;
+            let mut ev = Evaluation::from_source("t.cue", &src)
+                .map_err(|d| vec![format!("compile: {}", d[0].message)])?;
             let root = ev.root;
             ev.export(root).map_err(|e| {
-                let mut v: Vec<String> = e.0.iter().map(|x| format!("{}{}", x.path, if x.incomplete { " (incomplete)" } else { "" })).collect();
+                let mut v: Vec<String> =
+                    e.0.iter()
+                        .map(|x| {
+                            format!(
+                                "{}{}",
+                                x.path,
+                                if x.incomplete { " (incomplete)" } else { "" }
+                            )
+                        })
+                        .collect();
                 v.sort();
                 v.dedup();
                 v
@@ -37,7 +47,11 @@ fn ok_field(src: &str, field: &str, want: &str) {
     let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
     let v = ev.lookup(field).expect("field exists");
     let got = ev.export(v).expect("exports");
-    assert_eq!(got, serde_json::from_str::<Json>(want).expect("JSON"), "{src}");
+    assert_eq!(
+        got,
+        serde_json::from_str::<Json>(want).expect("JSON"),
+        "{src}"
+    );
 }
 
 fn fails(src: &str, paths: &[&str]) {
@@ -53,13 +67,19 @@ fn unification_and_defaults() {
     ok("a: *1 | 2", r#"{"a":1}"#);
     ok("a: *1 | 2\na: 2", r#"{"a":2}"#);
     ok(r#"a: *"x" | string"#, r#"{"a":"x"}"#);
-    ok("p: replicas: *1 | int\nout: p.replicas + 1", r#"{"p":{"replicas":1},"out":2}"#);
+    ok(
+        "p: replicas: *1 | int\nout: p.replicas + 1",
+        r#"{"p":{"replicas":1},"out":2}"#,
+    );
     ok("a: *_|_ | {x: 1}", r#"{"a":{"x":1}}"#);
     ok("a: (*1 | 2) & (1 | 2)", r#"{"a":1}"#);
     fails("a: (*1 | 2) & (1 | *2)", &["a (incomplete)"]);
     fails("a: 1\na: 2", &["a"]);
     fails("a: int\nb: a + 1", &["a (incomplete)", "b (incomplete)"]);
-    ok("x: {kind: \"a\", v: int} | {kind: \"b\", w: string}\nx: kind: \"b\"\nx: w: \"q\"", r#"{"x":{"kind":"b","w":"q"}}"#);
+    ok(
+        "x: {kind: \"a\", v: int} | {kind: \"b\", w: string}\nx: kind: \"b\"\nx: w: \"q\"",
+        r#"{"x":{"kind":"b","w":"q"}}"#,
+    );
 }
 
 #[test]
@@ -78,10 +98,22 @@ fn bounds_and_kinds() {
 
 #[test]
 fn arithmetic() {
-    ok("a: 3 / 2\nb: 4 / 2\nc: 7 div 2\nd: -7 mod 2\ne: -7 rem 2", r#"{"a":1.5,"b":2.0,"c":3,"d":1,"e":-1}"#);
-    ok("a: 0.1 + 0.2\nb: 10 * 0.5\nc: 1e3", r#"{"a":0.3,"b":5.0,"c":1E+3}"#);
-    ok(r#"a: "ab" + "cd"\nb: "ab" * 2"#.replace("\\n", "\n").as_str(), r#"{"a":"abcd","b":"abab"}"#);
-    ok("a: 1Ki\nb: 0x10\nc: 1_000\nd: 0o17\ne: 0b101", r#"{"a":1024,"b":16,"c":1000,"d":15,"e":5}"#);
+    ok(
+        "a: 3 / 2\nb: 4 / 2\nc: 7 div 2\nd: -7 mod 2\ne: -7 rem 2",
+        r#"{"a":1.5,"b":2.0,"c":3,"d":1,"e":-1}"#,
+    );
+    ok(
+        "a: 0.1 + 0.2\nb: 10 * 0.5\nc: 1e3",
+        r#"{"a":0.3,"b":5.0,"c":1E+3}"#,
+    );
+    ok(
+        r#"a: "ab" + "cd"\nb: "ab" * 2"#.replace("\\n", "\n").as_str(),
+        r#"{"a":"abcd","b":"abab"}"#,
+    );
+    ok(
+        "a: 1Ki\nb: 0x10\nc: 1_000\nd: 0o17\ne: 0b101",
+        r#"{"a":1024,"b":16,"c":1000,"d":15,"e":5}"#,
+    );
     fails("a: [1] + [2]", &["a"]);
     fails("a: 1 / 0", &["a"]);
     ok("a: 9223372036854775807 + 1", r#"{"a":9223372036854775808}"#);
@@ -91,38 +123,77 @@ fn arithmetic() {
 fn structs_and_closedness() {
     ok("#D: {a: int}\nx: #D & {a: 1}", r#"{"x":{"a":1}}"#);
     fails("#D: {a: int}\nx: #D & {a: 1, b: 2}", &["x.b"]);
-    ok("#D: {a: int}\nx: {#D, b: 2}\nx: a: 1", r#"{"x":{"a":1,"b":2}}"#);
-    ok("#D: {a: int, ...}\nx: #D & {a: 1, b: 2}", r#"{"x":{"a":1,"b":2}}"#);
+    ok(
+        "#D: {a: int}\nx: {#D, b: 2}\nx: a: 1",
+        r#"{"x":{"a":1,"b":2}}"#,
+    );
+    ok(
+        "#D: {a: int, ...}\nx: #D & {a: 1, b: 2}",
+        r#"{"x":{"a":1,"b":2}}"#,
+    );
     fails("x: close({a: 1}) & {b: 2}", &["x.b"]);
-    ok("parameter: {image: string}\nparameter: {image: \"n\", extra: 1}", r#"{"parameter":{"image":"n","extra":1}}"#);
-    ok("#P: {name: string}\np: *#P | close({containers: [...#P]})\np: {containers: [{name: \"a\"}]}", r#"{"p":{"containers":[{"name":"a"}]}}"#);
+    ok(
+        "parameter: {image: string}\nparameter: {image: \"n\", extra: 1}",
+        r#"{"parameter":{"image":"n","extra":1}}"#,
+    );
+    ok(
+        "#P: {name: string}\np: *#P | close({containers: [...#P]})\np: {containers: [{name: \"a\"}]}",
+        r#"{"p":{"containers":[{"name":"a"}]}}"#,
+    );
     ok("a: {b?: 1, c: 2, _h: 3, #d: 4}", r#"{"a":{"c":2}}"#);
     fails("a: {b!: int}", &["a.b (incomplete)"]);
     fails("m: [string]: int\nm: b: \"x\"", &["m.b"]);
-    ok("#A: {a: {b: int}}\n#A: {a: {c: int}}\nx: #A & {a: {b: 1, c: 2}}", r#"{"x":{"a":{"b":1,"c":2}}}"#);
+    ok(
+        "#A: {a: {b: int}}\n#A: {a: {c: int}}\nx: #A & {a: {b: 1, c: 2}}",
+        r#"{"x":{"a":{"b":1,"c":2}}}"#,
+    );
 }
 
 #[test]
 fn references_and_cycles() {
     ok("a: b.c\nb: c: 1", r#"{"a":1,"b":{"c":1}}"#);
-    ok("#D: {x: int, y: x + 1}\nd: #D & {x: 2}", r#"{"d":{"x":2,"y":3}}"#);
+    ok(
+        "#D: {x: int, y: x + 1}\nd: #D & {x: 2}",
+        r#"{"d":{"x":2,"y":3}}"#,
+    );
     fails("a: b: a", &["a.b"]);
     fails("x: y\ny: x", &["x (incomplete)", "y (incomplete)"]);
     ok_field("x: y\ny: x\nz: x & 1", "z", "1");
     ok("x: y + 100\ny: x - 100\nx: 200", r#"{"x":200,"y":100}"#);
     ok("X=a: 1\nb: X", r#"{"a":1,"b":1}"#);
-    ok("a: [X=string]: {name: X}\na: foo: {}", r#"{"a":{"foo":{"name":"foo"}}}"#);
+    ok(
+        "a: [X=string]: {name: X}\na: foo: {}",
+        r#"{"a":{"foo":{"name":"foo"}}}"#,
+    );
     ok("let x = 2\na: x * 3", r#"{"a":6}"#);
 }
 
 #[test]
 fn comprehensions_and_existence() {
-    ok("l: [1, 2, 3]\nm: [for v in l if v > 1 {v * 10}]", r#"{"l":[1,2,3],"m":[20,30]}"#);
-    ok(r#"s: {for k, v in {b: "2", a: "1"} {(k): v}}"#, r#"{"s":{"b":"2","a":"1"}}"#);
-    ok("p: {cpu?: string}\nout: {if p.cpu != _|_ {c: p.cpu}, n: p[\"cpu\"] == _|_}", r#"{"p":{},"out":{"n":true}}"#);
-    fails("p: {replicas: int}\nout: {if p.replicas > 1 {ha: true}, name: \"x\"}", &["out (incomplete)", "p.replicas (incomplete)"]);
-    ok("p: {vm?: {pvc?: [...{name: string}]}}\npvc: *[for v in p.vm.pvc {v.name}] | []", r#"{"p":{},"pvc":[]}"#);
-    ok("p: {l: [...string]}\nout: [for v in p.l {v}]", r#"{"p":{"l":[]},"out":[]}"#);
+    ok(
+        "l: [1, 2, 3]\nm: [for v in l if v > 1 {v * 10}]",
+        r#"{"l":[1,2,3],"m":[20,30]}"#,
+    );
+    ok(
+        r#"s: {for k, v in {b: "2", a: "1"} {(k): v}}"#,
+        r#"{"s":{"b":"2","a":"1"}}"#,
+    );
+    ok(
+        "p: {cpu?: string}\nout: {if p.cpu != _|_ {c: p.cpu}, n: p[\"cpu\"] == _|_}",
+        r#"{"p":{},"out":{"n":true}}"#,
+    );
+    fails(
+        "p: {replicas: int}\nout: {if p.replicas > 1 {ha: true}, name: \"x\"}",
+        &["out (incomplete)", "p.replicas (incomplete)"],
+    );
+    ok(
+        "p: {vm?: {pvc?: [...{name: string}]}}\npvc: *[for v in p.vm.pvc {v.name}] | []",
+        r#"{"p":{},"pvc":[]}"#,
+    );
+    ok(
+        "p: {l: [...string]}\nout: [for v in p.l {v}]",
+        r#"{"p":{"l":[]},"out":[]}"#,
+    );
     ok("a: [if true {1}, if false {2}, 3]", r#"{"a":[1,3]}"#);
     ok("x: [1, 2][5] == _|_", r#"{"x":true}"#);
 }
@@ -131,9 +202,18 @@ fn comprehensions_and_existence() {
 fn lists_and_interpolation() {
     ok("a: [...int] & [1, 2]", r#"{"a":[1,2]}"#);
     fails("a: [1, 2] & [1]", &["a"]);
-    ok("a: [{x: 1}, ...{y: *2 | int}] & [{}, {}]", r#"{"a":[{"x":1},{"y":2}]}"#);
-    ok(r#"n: 2.50\na: "v=\(n) \(true) \(*"d" | string)""#.replace("\\n", "\n").as_str(), r#"{"n":2.50,"a":"v=2.50 true d"}"#);
-    fails("x: string\na: \"a-\\(x)\"", &["a (incomplete)", "x (incomplete)"]);
+    ok(
+        "a: [{x: 1}, ...{y: *2 | int}] & [{}, {}]",
+        r#"{"a":[{"x":1},{"y":2}]}"#,
+    );
+    ok(
+        r#"n: 2.50\na: "v=\(n) \(true) \(*"d" | string)""#.replace("\\n", "\n").as_str(),
+        r#"{"n":2.50,"a":"v=2.50 true d"}"#,
+    );
+    fails(
+        "x: string\na: \"a-\\(x)\"",
+        &["a (incomplete)", "x (incomplete)"],
+    );
     fails("a: \"\\({a: 1})\"", &["a"]);
     ok("a: len([1, 2]) + len(\"abc\") + len({x: 1})", r#"{"a":6}"#);
 }

@@ -80,7 +80,11 @@ impl Engine {
             }
             let ellipsis = format!("...{}", tail_types.join(" & "));
             if arcs.is_empty() {
-                out.push_str(&if open { format!("[{ellipsis}]") } else { "[]".into() });
+                out.push_str(&if open {
+                    format!("[{ellipsis}]")
+                } else {
+                    "[]".into()
+                });
                 return;
             }
             out.push('[');

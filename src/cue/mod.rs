@@ -152,6 +152,7 @@ pub fn add_program(engine: &mut Engine, root: VId, p: &Program) {
             src: ConjSrc::Expr(e, top),
             close: CloseCtx::default(),
             span,
+            via: None,
         },
     );
 }

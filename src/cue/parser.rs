@@ -165,7 +165,12 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
 
 /// Children of a pair without punctuation tokens (kept in the grammar only for messages).
 fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::comma | Rule::rbrace | Rule::rbrack | Rule::rparen))
+    p.into_inner().filter(|c| {
+        !matches!(
+            c.as_rule(),
+            Rule::comma | Rule::rbrace | Rule::rbrack | Rule::rparen
+        )
+    })
 }
 
 struct Builder<'a> {
@@ -430,8 +435,7 @@ impl<'a> Builder<'a> {
 
     fn let_clause(&mut self, p: Pair<Rule>) -> PResult<LetClause> {
         let span = self.span(&p);
-        let mut it = inner(p)
-            .filter(|c| !matches!(c.as_rule(), Rule::kw_let | Rule::alias_eq));
+        let mut it = inner(p).filter(|c| !matches!(c.as_rule(), Rule::kw_let | Rule::alias_eq));
         let name = self.ident(&it.next().expect("let name"));
         let value = self.expr(it.next().expect("let value"))?;
         Ok(LetClause { name, value, span })
@@ -494,9 +498,8 @@ impl<'a> Builder<'a> {
             return self.expr(p);
         }
         let span = self.span(&p);
-        let mut inner: Vec<Pair<Rule>> = inner(p)
-            .filter(|c| c.as_rule() != Rule::alias_eq)
-            .collect();
+        let mut inner: Vec<Pair<Rule>> =
+            inner(p).filter(|c| c.as_rule() != Rule::alias_eq).collect();
         let e = self.expr(inner.pop().expect("aliased expr"))?;
         match inner.pop() {
             Some(id) => Ok(Expr {

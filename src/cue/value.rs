@@ -627,19 +627,24 @@ pub fn check_bound(v: &Value, b: &Bound) -> Result<(), String> {
     }
 }
 
-/// Runs a validator on a concrete value.
-pub fn check_validator(v: &Value, data: Data, val: &Validator) -> Result<(), Value> {
+/// Runs a validator on concrete data; `shown` is how the value appears in messages.
+pub fn check_validator(shown: &str, data: Data, val: &Validator) -> Result<(), Value> {
     let mut args = vec![data];
     args.extend(val.args.iter().cloned());
     match (val.builtin.f)(&args) {
         Ok(Data::Bool(true)) => Ok(()),
-        Ok(_) => Err(Value::err(
-            format!("invalid value {v} (does not satisfy {val})"),
-            vec![],
-        )),
+        Ok(_) => {
+            let detail = super::builtins::validator_detail(val.builtin, &args)
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            Err(Value::err(
+                format!("invalid value {shown} (does not satisfy {val}){detail}"),
+                vec![],
+            ))
+        }
         Err(CallError::Incomplete(m)) => Err(Value::incomplete(m, vec![])),
         Err(CallError::Error(m)) => Err(Value::err(
-            format!("invalid value {v} (does not satisfy {val}): {m}"),
+            format!("invalid value {shown} (does not satisfy {val}): {m}"),
             vec![],
         )),
     }
@@ -693,7 +698,7 @@ fn check_atom(x: &Value, c: &Constraint, a: &Value, b: &Value) -> Value {
         && let Some(d) = x.to_data()
     {
         for v in &c.validators {
-            if let Err(e) = check_validator(x, d.clone(), v) {
+            if let Err(e) = check_validator(&x.to_string(), d.clone(), v) {
                 return e;
             }
         }

@@ -140,10 +140,8 @@ impl Engine {
         match (b.f)(&data) {
             Ok(d) => self.from_data(&d),
             Err(CallError::Incomplete(m)) => Value::incomplete(m, vec![span]),
-            Err(CallError::Error(m)) => Value::err(
-                format!("error in call to {}.{}: {m}", short_pkg(b), b.name),
-                vec![span],
-            ),
+            // Builtins phrase their messages completely, as CUE prints them.
+            Err(CallError::Error(m)) => Value::err(m, vec![span]),
         }
     }
 
@@ -298,6 +296,7 @@ impl Engine {
                 src: ConjSrc::Value(val),
                 close: CloseCtx::default(),
                 span,
+                via: None,
             },
         );
     }

@@ -127,8 +127,15 @@ impl Engine {
                 return true;
             }
         }
-        let delegates: Vec<u32> = self.delegates.iter().filter(|(a, _)| *a == g).map(|(_, b)| *b).collect();
-        delegates.into_iter().any(|d| self.allowed(v, d, label, seen))
+        let delegates: Vec<u32> = self
+            .delegates
+            .iter()
+            .filter(|(a, _)| *a == g)
+            .map(|(_, b)| *b)
+            .collect();
+        delegates
+            .into_iter()
+            .any(|d| self.allowed(v, d, label, seen))
     }
 
     /// Group `from` allows whatever group `to` allows, at every vertex.

@@ -477,6 +477,7 @@ impl Conjunct {
             src: ConjSrc::Value(v),
             close: CloseCtx::default(),
             span,
+            via: None,
         }
     }
 }

@@ -94,12 +94,20 @@ impl Engine {
 
     /// A fresh vertex holding `e` (for composite values in expression position).
     pub(crate) fn temp(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
+        let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
+        if self.temp_in_progress(key) {
+            // The same expression, in the same scope, is being computed further
+            // up: evaluating it again would never end.
+            return Value::bottom(ErrCode::StructuralCycle, "structural cycle", vec![e.span]);
+        }
         let parent = env_vertex(env);
         let t = self.alloc(parent, Label::Temp);
+        self.temp_keys.insert(t, key);
         let c = Conjunct {
             src: ConjSrc::Expr(e.clone(), env.clone()),
             close: CloseCtx::default(),
             span: e.span,
+            via: self.cur_via.clone(),
         };
         self.vm(t).conjuncts.push(c);
         self.vm(t).arc_type = ArcType::Regular;
@@ -116,6 +124,23 @@ impl Engine {
             }
         }
         Value::Vertex(t)
+    }
+
+    /// True when a vertex being expanded lies inside a temporary made from `key`.
+    fn temp_in_progress(&self, key: (usize, usize)) -> bool {
+        if self.temp_keys.is_empty() {
+            return false;
+        }
+        self.expanding.iter().any(|&v| {
+            let mut cur = Some(v);
+            while let Some(c) = cur {
+                if self.temp_keys.get(&c) == Some(&key) {
+                    return true;
+                }
+                cur = self.v(c).parent;
+            }
+            false
+        })
     }
 
     fn eval_ref(&mut self, r: &Ref, env: &Rc<Env>, span: Span) -> Value {

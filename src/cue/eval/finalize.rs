@@ -205,11 +205,9 @@ impl Engine {
         };
         let shown = self.short_string(&Value::Vertex(v));
         for val in vals {
-            if let Err(Value::Bottom(b)) = check_validator(&Value::str(&shown), data.clone(), &val)
-            {
+            if let Err(Value::Bottom(b)) = check_validator(&shown, data.clone(), &val) {
                 let mut b = (*b).clone();
-                b.msg = b.msg.replacen(&format!("\"{shown}\""), &shown, 1);
-                b.msg = b.msg.replace(&crate::cue::label::quote(&shown), &shown);
+                b.spans = self.v(v).conjuncts.iter().map(|c| c.span).collect();
                 self.push_err(v, &Rc::new(b), errs);
                 return false;
             }

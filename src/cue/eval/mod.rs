@@ -42,6 +42,9 @@ use std::rc::Rc;
 const MAX_VERTEX_DEPTH: u32 = 400;
 /// Nested evaluation calls beyond this are reported as an error.
 const MAX_EVAL_DEPTH: u32 = 10_000;
+/// Vertices allocated by one engine beyond this end the evaluation with an
+/// error: a last defence against inputs that grow without bound.
+const MAX_VERTICES: usize = 4_000_000;
 
 /// Where a vertex is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,6 +103,31 @@ pub struct Conjunct {
     pub close: CloseCtx,
     /// Source position (for errors).
     pub span: Span,
+    /// The references this conjunct was copied through (its provenance).
+    pub via: Via,
+}
+
+/// A chain of referenced vertices, innermost first.
+pub type Via = Option<Rc<ViaNode>>;
+
+/// One link of a [`Via`] chain.
+#[derive(Debug)]
+pub struct ViaNode {
+    /// A vertex whose conjuncts were copied.
+    pub vertex: VId,
+    /// The rest of the chain.
+    pub next: Via,
+}
+
+/// True when `v` is in the chain.
+pub(crate) fn via_contains(mut via: &Via, v: VId) -> bool {
+    while let Some(n) = via {
+        if n.vertex == v {
+            return true;
+        }
+        via = &n.next;
+    }
+    false
 }
 
 /// A lexical environment (one per compile-time scope).
@@ -142,6 +170,8 @@ pub struct Pattern {
     pub close: CloseCtx,
     /// Declaration span.
     pub span: Span,
+    /// Provenance of the declaring literal.
+    pub via: Via,
 }
 
 /// A comprehension waiting for its struct's fields to be known.
@@ -209,6 +239,8 @@ pub struct Tail {
     pub env: Option<Rc<Env>>,
     /// Closedness for the produced conjuncts.
     pub close: CloseCtx,
+    /// Provenance of the declaring literal.
+    pub via: Via,
 }
 
 /// A node of the value graph.
@@ -264,8 +296,6 @@ pub struct Vertex {
     pub order: Vec<order::OrderSource>,
     /// Validators on composite values (`struct.MinFields(1)`).
     pub validators: Vec<super::value::Validator>,
-    /// Vertices whose conjuncts were copied in through regular references.
-    pub refs: Vec<VId>,
     /// Set when the value was computed while a vertex it depends on was still
     /// being expanded (a cycle): it is recomputed once those are done.
     pub provisional: Vec<VId>,
@@ -301,7 +331,6 @@ impl Vertex {
             infos: Vec::new(),
             order: Vec::new(),
             validators: Vec::new(),
-            refs: Vec::new(),
             provisional: Vec::new(),
             disj_keys: Vec::new(),
         }
@@ -324,6 +353,10 @@ pub struct Engine {
     order_ref: Option<Span>,
     /// Closedness delegation between groups: (a, b) means group a allows what b allows.
     delegates: Vec<(u32, u32)>,
+    /// Provenance of the conjunct being processed.
+    cur_via: Via,
+    /// (expression, environment) of temporary vertices, by vertex.
+    temp_keys: std::collections::HashMap<VId, (usize, usize)>,
 }
 
 impl Engine {
@@ -468,7 +501,7 @@ impl Engine {
 
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        self.depth <= MAX_EVAL_DEPTH
+        self.depth <= MAX_EVAL_DEPTH && self.vertices.len() <= MAX_VERTICES
     }
 
     fn leave(&mut self) {

@@ -131,7 +131,6 @@ impl Engine {
         vx.disjs.clear();
         vx.disj_seen = 0;
         vx.disj_keys.clear();
-        vx.refs.clear();
         vx.provisional.clear();
         vx.forward = None;
         vx.err = None;
@@ -140,6 +139,12 @@ impl Engine {
     }
 
     fn process(&mut self, v: VId, c: Conjunct) {
+        let outer_via = std::mem::replace(&mut self.cur_via, c.via.clone());
+        self.process_src_of(v, c);
+        self.cur_via = outer_via;
+    }
+
+    fn process_src_of(&mut self, v: VId, c: Conjunct) {
         match c.src {
             ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, c.close, c.span),
             ConjSrc::Value(val) => self.add_value(v, val, c.close, c.span),
@@ -294,7 +299,7 @@ impl Engine {
         if self.v(w).built || self.v(w).choices.is_some() || self.v(w).conjuncts.is_empty() {
             return self.share_vertex(v, w, cc, span);
         }
-        if self.is_ancestor(w, v) || (!cc.optional && self.ancestor_copied(v, w)) {
+        if self.is_ancestor(w, v) || self.only_via(v, w) {
             let b = bottom(ErrCode::StructuralCycle, "structural cycle", vec![span]);
             self.set_err(v, b);
             return;
@@ -331,9 +336,6 @@ impl Engine {
                 return;
             }
         }
-        if !cc.optional {
-            self.vm(v).refs.push(w);
-        }
         let closing = if self.closing_ref(v, w) {
             Some(self.fresh_group())
         } else {
@@ -342,6 +344,11 @@ impl Engine {
         self.ref_stack.push((v, w));
         let outer_ref = self.order_ref;
         self.order_ref = Some(outer_ref.unwrap_or(span));
+        let outer_via = self.cur_via.clone();
+        self.cur_via = Some(Rc::new(super::ViaNode {
+            vertex: w,
+            next: outer_via.clone(),
+        }));
         let conjs = self.v(w).conjuncts.clone();
         for c in conjs {
             let mut cc2 = self.ref_close(v, &cc, &c.close, closing);
@@ -353,6 +360,7 @@ impl Engine {
         }
         self.ref_stack.pop();
         self.order_ref = outer_ref;
+        self.cur_via = outer_via;
         let infos = self.v(w).infos.clone();
         self.merge_infos(v, infos);
     }
@@ -366,16 +374,14 @@ impl Engine {
         }
     }
 
-    /// True when an ancestor of `v` already copied `w` in through a regular reference.
-    fn ancestor_copied(&self, v: VId, w: VId) -> bool {
-        let mut cur = self.v(v).parent;
-        while let Some(c) = cur {
-            if self.v(c).refs.contains(&w) {
-                return true;
-            }
-            cur = self.v(c).parent;
-        }
-        false
+    /// True when everything `v` holds was itself copied from `w`: unifying
+    /// `w` in again would repeat `w` inside itself without end (a structural
+    /// cycle, as in `#T: {a: #T}` or `#D: {a: {}} & {[string]: #D}`).
+    /// Recursion that data drives (`#Tree: {children: [...#Tree]}` applied to
+    /// finite input) always has a conjunct from elsewhere, so it passes.
+    fn only_via(&self, v: VId, w: VId) -> bool {
+        let cs = &self.v(v).conjuncts;
+        !cs.is_empty() && cs.iter().all(|c| super::via_contains(&c.via, w))
     }
 
     /// A reference closes when it reaches into a definition that does not enclose `v`.
@@ -442,6 +448,7 @@ impl Engine {
                     src: ConjSrc::Value(Value::Vertex(a)),
                     close: child,
                     span,
+                    via: self.cur_via.clone(),
                 },
             );
         }
@@ -483,8 +490,21 @@ impl Engine {
             self.kind_conflict(v, "struct", span);
             return false;
         }
+        self.take_composite_validators(v);
         self.vm(v).is_struct = true;
         true
+    }
+
+    /// A validator met before the struct or list it constrains moves to `validators`.
+    fn take_composite_validators(&mut self, v: VId) {
+        if let Value::Constraint(c) = &self.v(v).value {
+            if !c.validators.is_empty() && c.bounds.is_empty() {
+                let vals = c.validators.clone();
+                let vx = self.vm(v);
+                vx.validators.extend(vals);
+                vx.value = Value::Top;
+            }
+        }
     }
 
     /// Marks `v` as a list; false (and an error) if it cannot be one.
@@ -494,6 +514,7 @@ impl Engine {
             self.kind_conflict(v, "list", span);
             return false;
         }
+        self.take_composite_validators(v);
         self.vm(v).list.get_or_insert_with(Default::default);
         true
     }
@@ -540,7 +561,10 @@ impl Engine {
             span,
         ));
         let needs_embed = lit.decls.iter().any(|d| {
-            matches!(d, Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. })
+            matches!(
+                d,
+                Decl::Embed(_) | Decl::Comprehension(_) | Decl::DynField { .. }
+            )
         });
         // An open literal with embeddings gets a potential group: it becomes
         // binding only if a closed struct is embedded, and its fields (at any
@@ -563,7 +587,10 @@ impl Engine {
             optional: false,
             explicit: false,
         };
-        let opt_child = CloseCtx { optional: true, ..child };
+        let opt_child = CloseCtx {
+            optional: true,
+            ..child
+        };
         let embed_cc = CloseCtx {
             group: cc.group,
             target: cc.group.or(potential),
@@ -591,6 +618,7 @@ impl Engine {
                         src: ConjSrc::Expr(value.clone(), new_env.clone()),
                         close,
                         span: value.span,
+                        via: self.cur_via.clone(),
                     };
                     self.push_conjunct(a, c);
                 }
@@ -610,6 +638,7 @@ impl Engine {
                         env: new_env.clone(),
                         close: opt_child,
                         span: *span,
+                        via: self.cur_via.clone(),
                     };
                     self.add_pattern(v, p);
                 }
@@ -624,6 +653,7 @@ impl Engine {
                             env: new_env.clone(),
                             close: opt_child,
                             span: *sp,
+                            via: self.cur_via.clone(),
                         };
                         self.add_pattern(v, p);
                     }
@@ -705,6 +735,7 @@ impl Engine {
             src: ConjSrc::Expr(value.clone(), p.env.clone()),
             close: p.close,
             span: value.span,
+            via: self.cur_via.clone(),
         };
         self.push_conjunct(a, c);
         true
@@ -733,6 +764,7 @@ impl Engine {
                             src: ConjSrc::Expr(e.clone(), env.clone()),
                             close: child,
                             span: e.span,
+                            via: self.cur_via.clone(),
                         },
                     );
                     idx += 1;
@@ -749,6 +781,7 @@ impl Engine {
                                     src,
                                     close: child,
                                     span: c.body.span,
+                                    via: self.cur_via.clone(),
                                 },
                             );
                             idx += 1;
@@ -759,6 +792,7 @@ impl Engine {
             }
         }
         let n = idx as usize;
+        let via = self.cur_via.clone();
         let info = self.vm(v).list.get_or_insert_with(Default::default);
         match &lit.tail {
             None => match info.closed_len {
@@ -774,6 +808,7 @@ impl Engine {
                     explicit: false,
                     ..child
                 },
+                via,
             }),
         }
         info.max_len = info.max_len.max(n);
@@ -799,6 +834,7 @@ impl Engine {
                         src: ConjSrc::Expr(t.clone(), env.clone()),
                         close: tail.close,
                         span: t.span,
+                        via: tail.via.clone(),
                     };
                     self.push_conjunct(a, c);
                 }
@@ -896,6 +932,7 @@ impl Engine {
                     src: ConjSrc::Expr(p.value.clone(), env),
                     close: p.close,
                     span: p.span,
+                    via: p.via.clone(),
                 },
             );
         }
