@@ -126,21 +126,33 @@ impl Engine {
         Value::Vertex(t)
     }
 
-    /// True when a vertex being expanded lies inside a temporary made from `key`.
+    /// True when a vertex being expanded lies inside a temporary made from the
+    /// same expression in the same scope, or inside too many made from the same
+    /// expression in re-instantiated scopes (recursion that never bottoms out).
     fn temp_in_progress(&self, key: (usize, usize)) -> bool {
+        const MAX_NESTING: usize = 16;
         if self.temp_keys.is_empty() {
             return false;
         }
-        self.expanding.iter().any(|&v| {
+        let mut same_expr: Vec<VId> = Vec::new();
+        for &v in &self.expanding {
             let mut cur = Some(v);
             while let Some(c) = cur {
-                if self.temp_keys.get(&c) == Some(&key) {
-                    return true;
+                if let Some(k) = self.temp_keys.get(&c) {
+                    if *k == key {
+                        return true;
+                    }
+                    if k.0 == key.0 && !same_expr.contains(&c) {
+                        same_expr.push(c);
+                        if same_expr.len() >= MAX_NESTING {
+                            return true;
+                        }
+                    }
                 }
                 cur = self.v(c).parent;
             }
-            false
-        })
+        }
+        false
     }
 
     fn eval_ref(&mut self, r: &Ref, env: &Rc<Env>, span: Span) -> Value {

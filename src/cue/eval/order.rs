@@ -293,11 +293,12 @@ impl Engine {
             if b.is_empty() {
                 return;
             }
-            if let Some(last) = batches.last_mut() {
-                if explicit(&b) && explicit(last) {
-                    last.extend(b);
-                    return;
-                }
+            if let Some(last) = batches.last_mut()
+                && explicit(&b)
+                && explicit(last)
+            {
+                last.extend(b);
+                return;
             }
             batches.push(b);
         };

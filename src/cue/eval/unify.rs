@@ -27,6 +27,16 @@ impl Engine {
             Status::Expanded
                 if !self.v(v).provisional.is_empty() && !self.expanding.contains(&v) =>
             {
+                // Recompute once a vertex it needed has finished, or has at least
+                // become concrete; otherwise the recomputation would meet the same cycle.
+                let ready = self
+                    .v(v)
+                    .provisional
+                    .iter()
+                    .any(|&d| !self.expanding.contains(&d) || self.v(d).value.is_atom());
+                if !ready {
+                    return;
+                }
                 self.reset(v);
             }
             _ => return,
@@ -318,9 +328,15 @@ impl Engine {
         {
             self.ensure_patterns(p, w);
         }
-        self.expand(w);
+        // A scalar `w` contributes its value; finding out means expanding it,
+        // which a literal struct or list does not need (and must not pay for:
+        // its comprehensions would run twice, once here and once in `v`).
+        let literal_composite = self.looks_composite(w, 0);
+        if !literal_composite {
+            self.expand(w);
+        }
         let wd = self.deref(w);
-        {
+        if !literal_composite {
             let wx = self.v(wd);
             let composite = wx.is_struct || wx.list.is_some() || !wx.arcs.is_empty();
             let branchy = matches!(&wx.value, Value::Disj(d) if d.items.iter().any(|(x, _)| matches!(x, Value::Vertex(_))));
@@ -363,6 +379,43 @@ impl Engine {
         self.cur_via = outer_via;
         let infos = self.v(w).infos.clone();
         self.merge_infos(v, infos);
+    }
+
+    /// True when `w` is visibly a struct or list: one of its conjuncts is a
+    /// struct or list literal, directly or through plain references (followed
+    /// without expanding anything they point to).
+    fn looks_composite(&mut self, w: VId, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let conjs = self.v(w).conjuncts.clone();
+        for c in conjs {
+            match &c.src {
+                ConjSrc::Expr(e, env) => match &e.kind {
+                    ExprKind::Struct(l) if l.is_struct => return true,
+                    ExprKind::List(_) => return true,
+                    ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => {
+                        if let Value::Vertex(x) = self.eval(e, env) {
+                            if x != w
+                                && self.v(x).status != Status::Expanding
+                                && self.looks_composite(x, depth + 1)
+                            {
+                                return true;
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                ConjSrc::Value(Value::Vertex(x)) => {
+                    let x = self.deref(*x);
+                    if self.v(x).is_struct || self.v(x).list.is_some() {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     fn merge_infos(&mut self, v: VId, infos: Vec<Rc<crate::cue::ir::FieldInfo>>) {
@@ -497,13 +550,14 @@ impl Engine {
 
     /// A validator met before the struct or list it constrains moves to `validators`.
     fn take_composite_validators(&mut self, v: VId) {
-        if let Value::Constraint(c) = &self.v(v).value {
-            if !c.validators.is_empty() && c.bounds.is_empty() {
-                let vals = c.validators.clone();
-                let vx = self.vm(v);
-                vx.validators.extend(vals);
-                vx.value = Value::Top;
-            }
+        if let Value::Constraint(c) = &self.v(v).value
+            && !c.validators.is_empty()
+            && c.bounds.is_empty()
+        {
+            let vals = c.validators.clone();
+            let vx = self.vm(v);
+            vx.validators.extend(vals);
+            vx.value = Value::Top;
         }
     }
 
