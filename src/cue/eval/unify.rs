@@ -395,13 +395,12 @@ impl Engine {
                     ExprKind::Struct(l) if l.is_struct => return true,
                     ExprKind::List(_) => return true,
                     ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => {
-                        if let Value::Vertex(x) = self.eval(e, env) {
-                            if x != w
-                                && self.v(x).status != Status::Expanding
-                                && self.looks_composite(x, depth + 1)
-                            {
-                                return true;
-                            }
+                        if let Value::Vertex(x) = self.eval(e, env)
+                            && x != w
+                            && self.v(x).status != Status::Expanding
+                            && self.looks_composite(x, depth + 1)
+                        {
+                            return true;
                         }
                     }
                     _ => {}
