@@ -1,6 +1,9 @@
 //! velac: compile KubeVela Applications offline.
 #![warn(missing_docs)]
 
+// pest_derive (without its std feature) refers to `alloc` directly.
+extern crate alloc;
+
 pub mod cli;
 pub mod cue;
 pub mod diag;

@@ -11,6 +11,10 @@
 
 /// Stands in for a newline that CUE turns into a comma.
 pub const MARKER: u8 = 0x1E;
+/// Replaces the `{` that opens a struct literal written in plain JSON.
+pub const JSON_OPEN: u8 = 0x02;
+/// Replaces the `}` that closes it.
+pub const JSON_CLOSE: u8 = 0x03;
 
 /// A `//` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +98,22 @@ impl Scanner<'_> {
                     self.pos += 1;
                 }
                 b' ' | b'\t' | b'\r' => self.pos += 1,
+                // A struct literal in plain JSON (as KubeVela injects parameters and
+                // context) is handed to the parser as one token and decoded by a
+                // dedicated JSON reader: JSON is a subset of CUE with the same meaning.
+                b'{' if !interp => match json_object_len(&self.src[self.pos..]) {
+                    Some(n) => {
+                        self.out[self.pos] = JSON_OPEN;
+                        self.out[self.pos + n - 1] = JSON_CLOSE;
+                        self.line += self.src[self.pos..self.pos + n].iter().filter(|&&b| b == b'\n').count() as u32;
+                        self.pos += n;
+                        self.token(true);
+                    }
+                    None => {
+                        self.pos += 1;
+                        self.token(false);
+                    }
+                },
                 b'/' if self.peek(1) == b'/' => {
                     let start = self.pos;
                     while self.pos < self.src.len() && self.src[self.pos] != b'\n' {
@@ -225,6 +245,143 @@ impl Scanner<'_> {
     }
 }
 
+/// Length of the JSON object starting at `s[0] == b'{'`, if the whole object is
+/// strict JSON (no comments, no trailing commas, no interpolation, no CUE-only syntax).
+pub fn json_object_len(s: &[u8]) -> Option<usize> {
+    let mut p = 0;
+    json_value(s, &mut p, 0)?;
+    Some(p)
+}
+
+fn json_ws(s: &[u8], p: &mut usize) {
+    while *p < s.len() && matches!(s[*p], b' ' | b'\t' | b'\n' | b'\r') {
+        *p += 1;
+    }
+}
+
+fn json_value(s: &[u8], p: &mut usize, depth: u32) -> Option<()> {
+    if depth > 200 {
+        return None;
+    }
+    json_ws(s, p);
+    match *s.get(*p)? {
+        b'{' => {
+            *p += 1;
+            json_ws(s, p);
+            if s.get(*p) == Some(&b'}') {
+                *p += 1;
+                return Some(());
+            }
+            loop {
+                json_ws(s, p);
+                json_string(s, p)?;
+                json_ws(s, p);
+                (s.get(*p) == Some(&b':')).then_some(())?;
+                *p += 1;
+                json_value(s, p, depth + 1)?;
+                json_ws(s, p);
+                match s.get(*p)? {
+                    b',' => *p += 1,
+                    b'}' => {
+                        *p += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            *p += 1;
+            json_ws(s, p);
+            if s.get(*p) == Some(&b']') {
+                *p += 1;
+                return Some(());
+            }
+            loop {
+                json_value(s, p, depth + 1)?;
+                json_ws(s, p);
+                match s.get(*p)? {
+                    b',' => *p += 1,
+                    b']' => {
+                        *p += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        b'"' => json_string(s, p),
+        b't' => json_word(s, p, b"true"),
+        b'f' => json_word(s, p, b"false"),
+        b'n' => json_word(s, p, b"null"),
+        b'-' | b'0'..=b'9' => json_number(s, p),
+        _ => None,
+    }
+}
+
+fn json_word(s: &[u8], p: &mut usize, w: &[u8]) -> Option<()> {
+    s.get(*p..*p + w.len()).filter(|x| *x == w)?;
+    *p += w.len();
+    let next = s.get(*p).copied().unwrap_or(b' ');
+    (!(next.is_ascii_alphanumeric() || next == b'_')).then_some(())
+}
+
+fn json_string(s: &[u8], p: &mut usize) -> Option<()> {
+    (s.get(*p) == Some(&b'"')).then_some(())?;
+    *p += 1;
+    loop {
+        match *s.get(*p)? {
+            b'"' => {
+                *p += 1;
+                return Some(());
+            }
+            b'\\' => match *s.get(*p + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => *p += 2,
+                b'u' => {
+                    let hex = s.get(*p + 2..*p + 6)?;
+                    hex.iter().all(u8::is_ascii_hexdigit).then_some(())?;
+                    *p += 6;
+                }
+                _ => return None,
+            },
+            c if c < 0x20 => return None,
+            _ => *p += 1,
+        }
+    }
+}
+
+fn json_number(s: &[u8], p: &mut usize) -> Option<()> {
+    let start = *p;
+    if s.get(*p) == Some(&b'-') {
+        *p += 1;
+    }
+    let digits = |p: &mut usize| {
+        let b = *p;
+        while *p < s.len() && s[*p].is_ascii_digit() {
+            *p += 1;
+        }
+        *p > b
+    };
+    if s.get(*p) == Some(&b'0') {
+        *p += 1;
+    } else if !digits(p) {
+        return None;
+    }
+    if s.get(*p) == Some(&b'.') {
+        *p += 1;
+        digits(p).then_some(())?;
+    }
+    if matches!(s.get(*p), Some(b'e' | b'E')) {
+        *p += 1;
+        if matches!(s.get(*p), Some(b'+' | b'-')) {
+            *p += 1;
+        }
+        digits(p).then_some(())?;
+    }
+    let next = s.get(*p).copied().unwrap_or(b' ');
+    (*p > start && !(next.is_ascii_alphanumeric() || next == b'_' || next == b'.')).then_some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +393,8 @@ mod tests {
     #[test]
     fn inserts_after_trigger_tokens_only() {
         assert_eq!(marks("a: 1\nb: x +\n  2\n"), "a: 1;b: x +\n  2;");
-        assert_eq!(marks("a: {\n}\n"), "a: {\n};");
+        assert_eq!(marks("a: {\n\tb: 1\n}\n"), "a: {\n\tb: 1;};");
+        assert_eq!(marks("a: {\n}\n"), "a: \u{2}\n\u{3};");
         assert_eq!(marks("a: [...]\nb: c?\n"), "a: [...];b: c?;");
         assert_eq!(marks("x: _|_\n"), "x: _|_;");
     }
@@ -252,6 +410,14 @@ mod tests {
         assert!(p.comments[0].own_line);
         assert!(!p.comments[1].own_line);
         assert_eq!(p.comments[1].line, 1);
+    }
+
+    #[test]
+    fn json_objects_are_recognised() {
+        assert_eq!(json_object_len(br#"{"a": [1, -2.5e3, true, null, {"b": "x\n"}]} tail"#), Some(44));
+        for bad in [&b"{a: 1}"[..], b"{\"a\": 1,}", b"{\"a\": \"\\(x)\"}", b"{\"a\": 01}", b"{\"a\": 1 // c\n}"] {
+            assert_eq!(json_object_len(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
