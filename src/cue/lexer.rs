@@ -36,7 +36,14 @@ pub struct Prepared {
     pub text: String,
     /// Every comment, in order.
     pub comments: Vec<Comment>,
+    /// Offset where nesting went deeper than [`MAX_NESTING`], if it did.
+    pub too_deep: Option<usize>,
 }
+
+/// Deepest bracket/interpolation nesting, and longest run of operators, accepted.
+/// The parser and evaluator recurse along nesting; bounding it here keeps every
+/// later stage within its stack.
+pub const MAX_NESTING: usize = 300;
 
 struct Scanner<'a> {
     src: &'a [u8],
@@ -46,6 +53,9 @@ struct Scanner<'a> {
     line_has_token: bool,
     trigger: bool,
     comments: Vec<Comment>,
+    nesting: usize,
+    operators: usize,
+    too_deep: Option<usize>,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -62,14 +72,14 @@ pub fn prepare(src: &str) -> Prepared {
         line_has_token: false,
         trigger: false,
         comments: Vec::new(),
+        nesting: 0,
+        operators: 0,
+        too_deep: None,
     };
     s.code(false);
     // Only ASCII newline bytes were replaced by an ASCII marker, so the text is still UTF-8.
     let text = String::from_utf8(s.out).unwrap_or_else(|_| src.to_string());
-    Prepared {
-        text,
-        comments: s.comments,
-    }
+    Prepared { text, comments: s.comments, too_deep: s.too_deep }
 }
 
 impl Scanner<'_> {
@@ -80,6 +90,18 @@ impl Scanner<'_> {
     fn token(&mut self, trigger: bool) {
         self.trigger = trigger;
         self.line_has_token = true;
+        // `trigger` tokens end an operand; runs of the others (operators) nest.
+        self.operators = if trigger { 0 } else { self.operators + 1 };
+        if self.operators > MAX_NESTING {
+            self.too_deep.get_or_insert(self.pos);
+        }
+    }
+
+    fn open(&mut self) {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            self.too_deep.get_or_insert(self.pos);
+        }
     }
 
     /// Scans code until the end, or (inside an interpolation) the closing `)`.
@@ -111,6 +133,7 @@ impl Scanner<'_> {
                     }
                     None => {
                         self.pos += 1;
+                        self.open();
                         self.token(false);
                     }
                 },
@@ -166,6 +189,7 @@ impl Scanner<'_> {
                 b'(' => {
                     depth += 1;
                     self.pos += 1;
+                    self.open();
                     self.token(false);
                 }
                 b')' => {
@@ -174,9 +198,20 @@ impl Scanner<'_> {
                         return;
                     }
                     depth = depth.saturating_sub(1);
+                    self.nesting = self.nesting.saturating_sub(1);
                     self.token(true);
                 }
-                b']' | b'}' | b'?' => {
+                b'[' => {
+                    self.pos += 1;
+                    self.open();
+                    self.token(false);
+                }
+                b']' | b'}' => {
+                    self.pos += 1;
+                    self.nesting = self.nesting.saturating_sub(1);
+                    self.token(true);
+                }
+                b'?' => {
                     self.pos += 1;
                     self.token(true);
                 }
@@ -217,7 +252,9 @@ impl Scanner<'_> {
                 if self.peek(0) == b'(' {
                     self.pos += 1;
                     let trigger = self.trigger;
+                    self.open();
                     self.code(true);
+                    self.nesting = self.nesting.saturating_sub(1);
                     self.trigger = trigger;
                 } else if self.pos < self.src.len() {
                     self.pos += 1;

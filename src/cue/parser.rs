@@ -81,6 +81,12 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// Parses one file. `file` is the id spans will carry.
 pub fn parse_file(file: FileId, src: &str) -> Result<File, ParseError> {
     let prepared = lexer::prepare(src);
+    if let Some(at) = prepared.too_deep {
+        return Err(ParseError {
+            message: format!("nesting too deep (more than {} levels)", lexer::MAX_NESTING),
+            span: Span::new(file, at, at + 1),
+        });
+    }
     let mut pairs = CueParser::parse(Rule::file, &prepared.text)
         .map_err(|e| pest_error(file, src, &prepared.text, e))?;
     let top = pairs.next().expect("file rule always yields a pair");
