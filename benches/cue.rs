@@ -14,8 +14,11 @@ fn main() {
 }
 
 fn input(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data").join(name);
-    std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("{} missing: run benches/make_inputs.py", p.display()))
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/data")
+        .join(name);
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|_| panic!("{} missing: run benches/make_inputs.py", p.display()))
 }
 
 #[divan::bench(args = ["webservice-1.cue", "webservice-100.cue"])]

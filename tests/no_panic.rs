@@ -108,10 +108,19 @@ fn deep_nesting_is_an_error() {
         format!("a: {}1", "-".repeat(100_000)),
         format!("a: {}1{}", "{b: ".repeat(100_000), "}".repeat(100_000)),
         format!("a: \"{}x{}\"", "\\(\"".repeat(5_000), "\")".repeat(5_000)),
-        format!("a: {}", format!("{}1{}", "{\"b\": ".repeat(50_000), "}".repeat(50_000))),
+        format!(
+            "a: {}",
+            format!("{}1{}", "{\"b\": ".repeat(50_000), "}".repeat(50_000))
+        ),
     ];
     for src in cases {
-        let err = Evaluation::from_source("deep.cue", &src).err().expect("rejected");
-        assert!(err[0].message.contains("nesting too deep"), "{}", err[0].message);
+        let err = Evaluation::from_source("deep.cue", &src)
+            .err()
+            .expect("rejected");
+        assert!(
+            err[0].message.contains("nesting too deep"),
+            "{}",
+            err[0].message
+        );
     }
 }

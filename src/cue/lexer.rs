@@ -79,7 +79,11 @@ pub fn prepare(src: &str) -> Prepared {
     s.code(false);
     // Only ASCII newline bytes were replaced by an ASCII marker, so the text is still UTF-8.
     let text = String::from_utf8(s.out).unwrap_or_else(|_| src.to_string());
-    Prepared { text, comments: s.comments, too_deep: s.too_deep }
+    Prepared {
+        text,
+        comments: s.comments,
+        too_deep: s.too_deep,
+    }
 }
 
 impl Scanner<'_> {
@@ -127,7 +131,10 @@ impl Scanner<'_> {
                     Some(n) => {
                         self.out[self.pos] = JSON_OPEN;
                         self.out[self.pos + n - 1] = JSON_CLOSE;
-                        self.line += self.src[self.pos..self.pos + n].iter().filter(|&&b| b == b'\n').count() as u32;
+                        self.line += self.src[self.pos..self.pos + n]
+                            .iter()
+                            .filter(|&&b| b == b'\n')
+                            .count() as u32;
                         self.pos += n;
                         self.token(true);
                     }
@@ -451,9 +458,23 @@ mod tests {
 
     #[test]
     fn json_objects_are_recognised() {
-        assert_eq!(json_object_len(br#"{"a": [1, -2.5e3, true, null, {"b": "x\n"}]} tail"#), Some(44));
-        for bad in [&b"{a: 1}"[..], b"{\"a\": 1,}", b"{\"a\": \"\\(x)\"}", b"{\"a\": 01}", b"{\"a\": 1 // c\n}"] {
-            assert_eq!(json_object_len(bad), None, "{}", String::from_utf8_lossy(bad));
+        assert_eq!(
+            json_object_len(br#"{"a": [1, -2.5e3, true, null, {"b": "x\n"}]} tail"#),
+            Some(44)
+        );
+        for bad in [
+            &b"{a: 1}"[..],
+            b"{\"a\": 1,}",
+            b"{\"a\": \"\\(x)\"}",
+            b"{\"a\": 01}",
+            b"{\"a\": 1 // c\n}",
+        ] {
+            assert_eq!(
+                json_object_len(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

@@ -153,6 +153,7 @@ pub fn add_program(engine: &mut Engine, root: VId, p: &Program) {
             close: CloseCtx::default(),
             span,
             via: None,
+            info: None,
         },
     );
 }

@@ -496,15 +496,17 @@ impl<'a> Builder<'a> {
         let mut it = inner(p).peekable();
         if let Some(j) = it.peek().filter(|c| c.as_rule() == Rule::json_struct) {
             let s = j.as_span();
-            let mut r = json::Reader { src: self.src.as_bytes(), pos: s.start(), file: self.file };
+            let mut r = json::Reader {
+                src: self.src.as_bytes(),
+                pos: s.start(),
+                file: self.file,
+            };
             return match r.value()?.kind {
                 ExprKind::Struct(lit) => Ok(lit),
                 _ => self.err(span, "internal: JSON literal is not an object"),
             };
         }
-        let decls = it
-            .map(|c| self.decl(c))
-            .collect::<PResult<Vec<_>>>()?;
+        let decls = it.map(|c| self.decl(c)).collect::<PResult<Vec<_>>>()?;
         Ok(StructLit { decls, span })
     }
 
@@ -780,7 +782,9 @@ mod json {
 
     impl Reader<'_> {
         fn ws(&mut self) {
-            while self.pos < self.src.len() && matches!(self.src[self.pos], b' ' | b'\t' | b'\n' | b'\r') {
+            while self.pos < self.src.len()
+                && matches!(self.src[self.pos], b' ' | b'\t' | b'\n' | b'\r')
+            {
                 self.pos += 1;
             }
         }
@@ -790,7 +794,10 @@ mod json {
         }
 
         fn fail<T>(&self, msg: &str) -> PResult<T> {
-            Err(ParseError { message: msg.into(), span: Span::new(self.file, self.pos, self.pos + 1) })
+            Err(ParseError {
+                message: msg.into(),
+                span: Span::new(self.file, self.pos, self.pos + 1),
+            })
         }
 
         pub(super) fn value(&mut self) -> PResult<Expr> {
@@ -814,7 +821,11 @@ mod json {
                         let value = self.value()?;
                         let fspan = kspan.to(value.span);
                         decls.push(Decl::Field(Box::new(Field {
-                            label: Label { alias: None, kind: LabelKind::String(key), span: kspan },
+                            label: Label {
+                                alias: None,
+                                kind: LabelKind::String(key),
+                                span: kspan,
+                            },
                             constraint: Constraint::Regular,
                             value,
                             attrs: Vec::new(),
@@ -862,7 +873,10 @@ mod json {
                 }
                 Some(_) => {
                     while self.pos < self.src.len()
-                        && matches!(self.src[self.pos], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                        && matches!(
+                            self.src[self.pos],
+                            b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                        )
                     {
                         self.pos += 1;
                     }
@@ -871,7 +885,10 @@ mod json {
                 }
                 None => return self.fail("unexpected end of JSON"),
             };
-            Ok(Expr { kind, span: self.span(start) })
+            Ok(Expr {
+                kind,
+                span: self.span(start),
+            })
         }
 
         fn string(&mut self) -> PResult<String> {
@@ -879,7 +896,10 @@ mod json {
             let mut out = String::new();
             loop {
                 let rest = &self.src[self.pos..];
-                let run = rest.iter().position(|&b| b == b'"' || b == b'\\').unwrap_or(rest.len());
+                let run = rest
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')
+                    .unwrap_or(rest.len());
                 out.push_str(&String::from_utf8_lossy(&rest[..run]));
                 self.pos += run;
                 match self.src.get(self.pos) {
@@ -898,10 +918,14 @@ mod json {
                             b'f' => out.push('\u{c}'),
                             b'u' => {
                                 let mut cp = self.hex4()?;
-                                if (0xD800..0xDC00).contains(&cp) && self.src.get(self.pos..self.pos + 2) == Some(b"\\u") {
+                                if (0xD800..0xDC00).contains(&cp)
+                                    && self.src.get(self.pos..self.pos + 2) == Some(b"\\u")
+                                {
                                     self.pos += 2;
                                     let lo = self.hex4()?;
-                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                                    cp = 0x10000
+                                        + ((cp - 0xD800) << 10)
+                                        + (lo.wrapping_sub(0xDC00) & 0x3FF);
                                 }
                                 out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                             }
@@ -914,7 +938,10 @@ mod json {
         }
 
         fn hex4(&mut self) -> PResult<u32> {
-            let h = self.src.get(self.pos..self.pos + 4).and_then(|b| std::str::from_utf8(b).ok());
+            let h = self
+                .src
+                .get(self.pos..self.pos + 4)
+                .and_then(|b| std::str::from_utf8(b).ok());
             match h.and_then(|t| u32::from_str_radix(t, 16).ok()) {
                 Some(v) => {
                     self.pos += 4;

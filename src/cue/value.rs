@@ -212,12 +212,73 @@ pub struct Constraint {
 pub struct Disj {
     /// Alternatives (no bottoms, no duplicates).
     pub items: Vec<(Value, bool)>,
+    /// True when the disjunction was marked (had defaults, even if they were
+    /// eliminated since: `⟨v, _|_⟩` in the spec's notation).
+    pub marked: bool,
 }
 
 impl Disj {
     /// True when some alternative is marked default.
     pub fn has_default(&self) -> bool {
         self.items.iter().any(|(_, d)| *d)
+    }
+}
+
+/// Unifies two disjunctions (a plain value is a one-alternative unmarked one):
+/// alternatives meet pairwise, failures drop out, equal results merge, and an
+/// alternative is a default when it is one on every marked side (spec U0–U2).
+fn meet_disj(x: &Disj, y: &Disj) -> Value {
+    let mut out: Vec<(Value, bool)> = Vec::new();
+    let mut last_err = None;
+    for (a, fa) in &x.items {
+        for (b, fb) in &y.items {
+            let m = meet(a, b);
+            if m.is_bottom() {
+                last_err = Some(m);
+                continue;
+            }
+            let flag = (*fa || !x.marked) && (*fb || !y.marked);
+            match out.iter().position(|(o, _)| same_value(o, &m)) {
+                Some(p) => out[p].1 |= flag,
+                None => out.push((m, flag)),
+            }
+        }
+    }
+    match out.len() {
+        0 => last_err.unwrap_or_else(|| Value::err("empty disjunction", vec![])),
+        1 => out.pop().map(|(v, _)| v).unwrap_or(Value::Top),
+        _ => {
+            let marked = x.marked || y.marked;
+            let any = out.iter().any(|(_, f)| *f);
+            let items = out
+                .into_iter()
+                .map(|(v, f)| (v, f && marked && any))
+                .collect();
+            Value::Disj(Rc::new(Disj { items, marked }))
+        }
+    }
+}
+
+/// A disjunction value from alternatives: duplicates merged, a lone survivor
+/// returned as itself, marks kept only when some alternative is still marked.
+pub fn disj_value(items: Vec<(Value, bool)>, marked: bool) -> Value {
+    meet_disj(
+        &Disj { items, marked },
+        &Disj {
+            items: vec![(Value::Top, false)],
+            marked: false,
+        },
+    )
+}
+
+/// Equality for merging alternatives: same kind and value, or same constraint.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Top, Value::Top) => true,
+        (Value::Constraint(_), Value::Constraint(_)) | (Value::Disj(_), Value::Disj(_)) => {
+            a.to_string() == b.to_string()
+        }
+        _ => a.kind() == b.kind() && scalar_eq(a, b) == Some(true),
     }
 }
 
@@ -670,6 +731,14 @@ pub fn meet(a: &Value, b: &Value) -> Value {
         (_, Value::Bottom(_)) => b.clone(),
         (Value::Top, _) => b.clone(),
         (_, Value::Top) => a.clone(),
+        (Value::Disj(x), Value::Disj(y)) => meet_disj(x, y),
+        (Value::Disj(x), o) | (o, Value::Disj(x)) => meet_disj(
+            x,
+            &Disj {
+                items: vec![(o.clone(), false)],
+                marked: false,
+            },
+        ),
         (Value::Constraint(c), Value::Constraint(d)) => meet_constraints(c, d),
         (Value::Constraint(c), x) | (x, Value::Constraint(c)) if x.is_atom() => {
             check_atom(x, c, a, b)

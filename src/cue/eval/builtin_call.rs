@@ -297,6 +297,7 @@ impl Engine {
                 close: CloseCtx::default(),
                 span,
                 via: None,
+                info: None,
             },
         );
     }

@@ -30,7 +30,11 @@ impl Engine {
         // The same disjunction (same expression, same environment) unified twice is
         // unified once: `D & D` is `D`.
         let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
-        if let Some(&(_, seq)) = self.v(v).disj_keys.iter().find(|(k, _)| *k == key) {
+        let seen = self
+            .v(v)
+            .ext()
+            .and_then(|x| x.disj_keys.iter().find(|(k, _)| *k == key).copied());
+        if let Some((_, seq)) = seen {
             if let Some(&j) = self.v(v).choices.as_ref().and_then(|c| c.get(seq)) {
                 let (alts, _) = self.flatten_disj(items, env);
                 if let Some((src, _)) = alts.into_iter().nth(j) {
@@ -40,8 +44,8 @@ impl Engine {
             return;
         }
         let (alts, has_default) = self.flatten_disj(items, env);
-        let seq = self.v(v).disj_seen;
-        self.vm(v).disj_keys.push((key, seq));
+        let seq = self.v(v).ext().map_or(0, |x| x.disj_seen);
+        self.vm(v).ext_mut().disj_keys.push((key, seq));
         self.push_disj(v, alts, has_default, cc, span);
     }
 
@@ -66,15 +70,49 @@ impl Engine {
             let (src, _) = alts.into_iter().next().expect("one alternative");
             return self.process_src(v, src, cc, span);
         }
-        let seq = self.v(v).disj_seen;
-        self.vm(v).disj_seen += 1;
+        // Scalar alternatives meet into the value directly: defaults and
+        // elimination work on values, no branch is needed.
+        let scalar = alts.iter().all(|(a, _)| match a {
+            ConjSrc::Value(x) => {
+                !matches!(x, Value::Vertex(_) | Value::Func(_))
+                    && !matches!(x, Value::Disj(d) if d.items.iter().any(|(i, _)| matches!(i, Value::Vertex(_))))
+            }
+            ConjSrc::Expr(..) => false,
+        });
+        if scalar {
+            let mut items = Vec::with_capacity(alts.len());
+            for (a, f) in alts {
+                let ConjSrc::Value(x) = a else { continue };
+                match x {
+                    // A nested disjunction keeps its own marks under a marked term
+                    // and loses them under an unmarked one (spec M2/M3).
+                    Value::Disj(inner) => {
+                        for (i, g) in &inner.items {
+                            items.push((
+                                i.clone(),
+                                if has_default {
+                                    f && (*g || !inner.marked)
+                                } else {
+                                    *g
+                                },
+                            ));
+                        }
+                    }
+                    other => items.push((other, f)),
+                }
+            }
+            let d = crate::cue::value::disj_value(items, has_default);
+            return self.meet_value(v, d, span);
+        }
+        let seq = self.v(v).ext().map_or(0, |x| x.disj_seen);
+        self.vm(v).ext_mut().disj_seen += 1;
         if let Some(ch) = self.v(v).choices.clone()
             && let Some(&j) = ch.get(seq)
         {
             let src = alts[j.min(alts.len() - 1)].0.clone();
             return self.process_src(v, src, cc, span);
         }
-        self.vm(v).disjs.push(PendingDisj {
+        self.vm(v).ext_mut().disjs.push(PendingDisj {
             alts,
             has_default,
             close: cc,
@@ -103,7 +141,7 @@ impl Engine {
                 ExprKind::Disj(inner) if inner.len() > 1 => self.flatten_disj(inner, env),
                 _ => match self.alt_scalar(e, env) {
                     Some(Value::Disj(d)) => {
-                        let hd = d.has_default();
+                        let hd = d.marked;
                         (
                             d.items
                                 .iter()
@@ -174,7 +212,7 @@ impl Engine {
 
     /// Resolves the disjunctions collected while expanding `v`.
     pub(crate) fn resolve_disjunctions(&mut self, v: VId) {
-        let disjs = std::mem::take(&mut self.vm(v).disjs);
+        let disjs = std::mem::take(&mut self.vm(v).ext_mut().disjs);
         if self.v(v).err.as_ref().is_some_and(|e| !e.is_incomplete()) || self.v(v).value.is_bottom()
         {
             return;
@@ -185,7 +223,7 @@ impl Engine {
         let first = &disjs[0];
         let mut base = self.v(v).choices.as_deref().cloned().unwrap_or_default();
         // Choices index disjunctions in encounter order; pad for any resolved inline.
-        let first_seq = self.v(v).disj_seen - disjs.len();
+        let first_seq = self.v(v).ext().map_or(0, |x| x.disj_seen) - disjs.len();
         base.resize(first_seq, 0);
         let mut results: Vec<(Value, bool)> = Vec::new();
         let mut has_default = first.has_default;
@@ -196,24 +234,27 @@ impl Engine {
             let (parent, label) = (self.v(v).parent, self.v(v).label);
             let b = self.alloc(parent, label);
             {
-                let (conj, at, infos) = (
-                    self.v(v).conjuncts.clone(),
-                    self.v(v).arc_type,
-                    self.v(v).infos.clone(),
-                );
+                let (conj, at) = (self.v(v).conjuncts.clone(), self.v(v).arc_type);
+                let infos = self
+                    .v(v)
+                    .ext()
+                    .map(|x| x.ref_infos.clone())
+                    .unwrap_or_default();
                 let bx = self.vm(b);
                 bx.conjuncts = conj;
                 bx.arc_type = at;
-                bx.infos = infos;
+                if !infos.is_empty() {
+                    bx.ext_mut().ref_infos = infos;
+                }
                 bx.choices = Some(Rc::new(choices));
-                bx.patterns_applied = usize::MAX;
+                bx.patterns_applied = u32::MAX;
             }
             self.expand(b);
             let b = self.deref(b);
             let outer = *flag || !first.has_default;
             let items: Vec<(Value, bool, bool)> = match &self.v(b).value {
                 Value::Disj(d) if self.v(b).forward.is_none() => {
-                    let hd = d.has_default();
+                    let hd = d.marked;
                     d.items.iter().map(|(x, f)| (x.clone(), *f, hd)).collect()
                 }
                 _ => vec![(Value::Vertex(b), true, false)],
@@ -250,8 +291,10 @@ impl Engine {
             vx.is_struct = false;
             vx.list = None;
             vx.arcs.clear();
-            vx.patterns.clear();
-            vx.comps.clear();
+            if let Some(x) = vx.ext.as_mut() {
+                x.patterns.clear();
+                x.comps.clear();
+            }
             vx.closed = None;
             vx.value = Value::Top;
         }
@@ -292,7 +335,10 @@ impl Engine {
                     .into_iter()
                     .map(|(x, f)| (x, f && has_default))
                     .collect();
-                self.vm(v).value = Value::Disj(Rc::new(Disj { items }));
+                self.vm(v).value = Value::Disj(Rc::new(Disj {
+                    items,
+                    marked: true,
+                }));
             }
         }
     }
@@ -301,7 +347,7 @@ impl Engine {
     fn try_scalar_disjunctions(&mut self, v: VId, disjs: &[PendingDisj]) -> bool {
         {
             let vx = self.v(v);
-            if vx.is_struct || vx.list.is_some() || !vx.arcs.is_empty() || !vx.comps.is_empty() {
+            if vx.is_struct || vx.list.is_some() || !vx.arcs.is_empty() || vx.has_comps() {
                 return false;
             }
         }
@@ -316,7 +362,7 @@ impl Engine {
                 match val {
                     Some(Value::Disj(inner)) => {
                         for (x, g) in &inner.items {
-                            alts.push((x.clone(), *f && (*g || !inner.has_default())));
+                            alts.push((x.clone(), *f && (*g || !inner.marked)));
                         }
                     }
                     Some(x) => alts.push((x, *f)),
@@ -363,7 +409,10 @@ impl Engine {
             _ => {
                 let hd = acc_hd && acc.iter().any(|(_, f)| *f);
                 let items = acc.into_iter().map(|(x, f)| (x, f && hd)).collect();
-                self.vm(v).value = Value::Disj(Rc::new(Disj { items }));
+                self.vm(v).value = Value::Disj(Rc::new(Disj {
+                    items,
+                    marked: true,
+                }));
             }
         }
         true
@@ -478,6 +527,7 @@ impl Conjunct {
             close: CloseCtx::default(),
             span,
             via: None,
+            info: None,
         }
     }
 }

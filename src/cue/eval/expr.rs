@@ -108,6 +108,7 @@ impl Engine {
             close: CloseCtx::default(),
             span: e.span,
             via: self.cur_via.clone(),
+            info: None,
         };
         self.vm(t).conjuncts.push(c);
         self.vm(t).arc_type = ArcType::Regular;

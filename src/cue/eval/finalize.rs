@@ -95,7 +95,7 @@ impl Engine {
         val: Value,
         errs: &mut Vec<ExportError>,
     ) -> Option<serde_json::Value> {
-        let spans = self.v(v).value_spans.clone();
+        let spans: Vec<_> = self.v(v).conjuncts.iter().map(|c| c.span).collect();
         match val {
             Value::Null => Some(serde_json::Value::Null),
             Value::Bool(b) => Some(serde_json::Value::Bool(b)),
@@ -186,7 +186,7 @@ impl Engine {
     }
 
     fn check_composite_validators(&mut self, v: VId, errs: &mut Vec<ExportError>) -> bool {
-        let vals = self.v(v).validators.clone();
+        let vals = self.v(v).validators().to_vec();
         if vals.is_empty() {
             return true;
         }

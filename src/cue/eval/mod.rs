@@ -105,6 +105,8 @@ pub struct Conjunct {
     pub span: Span,
     /// The references this conjunct was copied through (its provenance).
     pub via: Via,
+    /// The field declaration it comes from (docs, attributes), if any.
+    pub info: Option<Rc<FieldInfo>>,
 }
 
 /// A chain of referenced vertices, innermost first.
@@ -243,7 +245,8 @@ pub struct Tail {
     pub via: Via,
 }
 
-/// A node of the value graph.
+/// A node of the value graph. Rarely needed parts live in [`Extra`], which is
+/// allocated on first use: most vertices are plain fields that never need it.
 #[derive(Debug)]
 pub struct Vertex {
     /// Parent (none for roots).
@@ -252,55 +255,60 @@ pub struct Vertex {
     pub label: Label,
     /// Depth from the root.
     pub depth: u32,
+    /// How many of the parent's patterns were applied to this vertex.
+    pub patterns_applied: u32,
     /// Regular, required or optional.
     pub arc_type: ArcType,
     /// Processing state.
     pub status: Status,
+    /// A struct literal was unified in.
+    pub is_struct: bool,
+    /// True once the parent applies patterns to new arcs immediately.
+    pub patterns_live: bool,
+    /// Built directly from data (JSON, builtin results): arcs are final, no conjuncts.
+    pub built: bool,
     /// Contributions.
     pub conjuncts: Vec<Conjunct>,
     /// Accumulated scalar value (`Top` for structs and lists).
     pub value: Value,
-    /// Positions that contributed to `value`.
-    pub value_spans: Vec<Span>,
-    /// A struct literal was unified in.
-    pub is_struct: bool,
-    /// A list literal was unified in.
-    pub list: Option<Box<ListInfo>>,
     /// Children, in insertion order.
     pub arcs: Vec<VId>,
-    /// Pattern constraints.
-    pub patterns: Vec<Pattern>,
-    /// How many of the parent's patterns were applied to this vertex.
-    pub patterns_applied: usize,
-    /// True once the parent applies patterns to new arcs immediately.
-    pub patterns_live: bool,
+    /// A list literal was unified in.
+    pub list: Option<Box<ListInfo>>,
     /// Closedness groups.
     pub closed: Option<Box<CloseState>>,
-    /// Deferred comprehensions and dynamic fields.
-    pub comps: Vec<PendingComp>,
-    /// Disjunctions to resolve.
-    pub disjs: Vec<PendingDisj>,
     /// Fixed choices when this vertex is a disjunction branch (by encounter order).
     pub choices: Option<Rc<Vec<usize>>>,
-    /// Disjunctions met so far while expanding (to index `choices`).
-    pub disj_seen: usize,
     /// The branch this vertex resolved to.
     pub forward: Option<VId>,
     /// A struct-level error (conflict of kinds, failed comprehension, …).
     pub err: Option<Rc<Bottom>>,
-    /// Built directly from data (JSON, builtin results): arcs are final, no conjuncts.
-    pub built: bool,
-    /// Field declarations that contributed (docs, attributes).
-    pub infos: Vec<Rc<FieldInfo>>,
     /// Struct literals and data unified in, for field ordering.
     pub order: Vec<order::OrderSource>,
+    /// Everything else.
+    pub ext: Option<Box<Extra>>,
+}
+
+/// The parts of a vertex few vertices need.
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// Pattern constraints.
+    pub patterns: Vec<Pattern>,
+    /// Deferred comprehensions and dynamic fields.
+    pub comps: Vec<PendingComp>,
+    /// Disjunctions to resolve.
+    pub disjs: Vec<PendingDisj>,
+    /// Disjunctions met so far while expanding (to index `choices`).
+    pub disj_seen: usize,
+    /// Keys of disjunctions met (to unify a repeated disjunction only once) and their sequence numbers.
+    pub disj_keys: Vec<((usize, usize), usize)>,
+    /// Field declarations that came in through references and shared data.
+    pub ref_infos: Vec<Rc<FieldInfo>>,
     /// Validators on composite values (`struct.MinFields(1)`).
     pub validators: Vec<super::value::Validator>,
     /// Set when the value was computed while a vertex it depends on was still
     /// being expanded (a cycle): it is recomputed once those are done.
     pub provisional: Vec<VId>,
-    /// Keys of disjunctions met (to unify a repeated disjunction only once) and their sequence numbers.
-    pub disj_keys: Vec<((usize, usize), usize)>,
 }
 
 impl Vertex {
@@ -309,31 +317,58 @@ impl Vertex {
             parent,
             label,
             depth,
+            patterns_applied: 0,
             arc_type: ArcType::Optional,
             status: Status::Unprocessed,
+            is_struct: false,
+            patterns_live: false,
+            built: false,
             conjuncts: Vec::new(),
             value: Value::Top,
-            value_spans: Vec::new(),
-            is_struct: false,
-            list: None,
             arcs: Vec::new(),
-            patterns: Vec::new(),
-            patterns_applied: 0,
-            patterns_live: false,
+            list: None,
             closed: None,
-            comps: Vec::new(),
-            disjs: Vec::new(),
             choices: None,
-            disj_seen: 0,
             forward: None,
             err: None,
-            built: false,
-            infos: Vec::new(),
             order: Vec::new(),
-            validators: Vec::new(),
-            provisional: Vec::new(),
-            disj_keys: Vec::new(),
+            ext: None,
         }
+    }
+
+    /// The extra parts, if allocated.
+    pub fn ext(&self) -> Option<&Extra> {
+        self.ext.as_deref()
+    }
+
+    /// The extra parts, allocated on first use.
+    pub fn ext_mut(&mut self) -> &mut Extra {
+        self.ext.get_or_insert_with(Default::default)
+    }
+
+    /// Pattern constraints (none if never allocated).
+    pub fn patterns(&self) -> &[Pattern] {
+        self.ext().map_or(&[], |x| &x.patterns)
+    }
+
+    /// Validators on this composite value.
+    pub fn validators(&self) -> &[super::value::Validator] {
+        self.ext().map_or(&[], |x| &x.validators)
+    }
+
+    /// Vertices this one waits for (a cycle in progress).
+    pub fn provisional(&self) -> &[VId] {
+        self.ext().map_or(&[], |x| &x.provisional)
+    }
+
+    /// Disjunctions waiting to be resolved.
+    pub fn has_disjs(&self) -> bool {
+        self.ext().is_some_and(|x| !x.disjs.is_empty())
+    }
+
+    /// Comprehensions or dynamic fields waiting.
+    pub fn has_comps(&self) -> bool {
+        self.ext().is_some_and(|x| !x.comps.is_empty())
     }
 }
 
@@ -489,10 +524,23 @@ impl Engine {
         a
     }
 
+    /// The field declarations that contributed to a vertex, in order, without repeats.
+    pub fn field_infos(&self, v: VId) -> Vec<Rc<FieldInfo>> {
+        let vx = self.v(self.deref(v));
+        let mut out: Vec<Rc<FieldInfo>> = Vec::new();
+        let own = vx.conjuncts.iter().filter_map(|c| c.info.as_ref());
+        for i in own.chain(vx.ext().into_iter().flat_map(|x| x.ref_infos.iter())) {
+            if !out.iter().any(|o| Rc::ptr_eq(o, i)) {
+                out.push(i.clone());
+            }
+        }
+        out
+    }
+
     /// The doc comments of the fields that contributed to a vertex.
     pub fn docs(&self, v: VId) -> Vec<String> {
         let mut out = Vec::new();
-        for i in &self.v(self.deref(v)).infos {
+        for i in self.field_infos(v) {
             out.extend(i.docs.iter().cloned());
             out.extend(i.line_comment.iter().cloned());
         }

@@ -252,12 +252,13 @@ impl Engine {
     pub(crate) fn field_order(&mut self, v: VId) -> Vec<VId> {
         let vx = self.v(v);
         let arcs = vx.arcs.clone();
-        if arcs.len() <= 1 || vx.order.is_empty() || vx.list.is_some() {
+        let order: &[OrderSource] = &vx.order;
+        if arcs.len() <= 1 || order.is_empty() || vx.list.is_some() {
             return arcs;
         }
         // Common case: one source declared every field, in insertion order.
-        if vx.order.len() == 1 {
-            let labels = vx.order[0].labels();
+        if order.len() == 1 {
+            let labels = order[0].labels();
             if labels.len() == arcs.len()
                 && arcs
                     .iter()
@@ -267,7 +268,7 @@ impl Engine {
                 return arcs;
             }
         }
-        let sources = vx.order.clone();
+        let sources = order.to_vec();
         let arc_labels: Vec<Label> = arcs.iter().map(|&a| self.v(a).label).collect();
         // Position of each source: its reference, else its last field present (in arc order).
         let mut metas: Vec<(usize, (u32, u32), bool)> = Vec::new();

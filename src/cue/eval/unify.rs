@@ -25,13 +25,13 @@ impl Engine {
         match self.v(v).status {
             Status::Unprocessed => {}
             Status::Expanded
-                if !self.v(v).provisional.is_empty() && !self.expanding.contains(&v) =>
+                if !self.v(v).provisional().is_empty() && !self.expanding.contains(&v) =>
             {
                 // Recompute once a vertex it needed has finished, or has at least
                 // become concrete; otherwise the recomputation would meet the same cycle.
                 let ready = self
                     .v(v)
-                    .provisional
+                    .provisional()
                     .iter()
                     .any(|&d| !self.expanding.contains(&d) || self.v(d).value.is_atom());
                 if !ready {
@@ -83,13 +83,13 @@ impl Engine {
             if let Some(dep) = self.cycle_hit.take() {
                 // Still cyclic: fine if another conjunct made the value concrete.
                 let resolved = self.v(v).value.is_atom() && self.v(v).err.is_none();
-                if !resolved && dep != v && !self.v(v).provisional.contains(&dep) {
-                    self.vm(v).provisional.push(dep);
+                if !resolved && dep != v && !self.v(v).provisional().contains(&dep) {
+                    self.vm(v).ext_mut().provisional.push(dep);
                 }
             }
         }
         self.cycle_hit = outer;
-        if !self.v(v).disjs.is_empty() {
+        if self.v(v).has_disjs() {
             self.resolve_disjunctions(v);
         }
         if self.v(v).forward.is_none() {
@@ -103,7 +103,7 @@ impl Engine {
         self.expanding.pop();
         self.order_ref = outer_ref;
         self.vm(v).status = Status::Expanded;
-        if let Some(&dep) = self.v(v).provisional.first() {
+        if let Some(&dep) = self.v(v).provisional().first() {
             // Whoever needed this value now depends on the cycle too.
             self.cycle_hit.get_or_insert(dep);
         }
@@ -117,7 +117,13 @@ impl Engine {
         if self.v(v).built {
             return;
         }
-        self.vm(v).conjuncts.push(c.clone());
+        let cs = &mut self.vm(v).conjuncts;
+        if cs.capacity() == 0 {
+            // Most vertices get one or two conjuncts; Vec's default first
+            // allocation (four) would waste most of the memory of a run.
+            cs.reserve_exact(1);
+        }
+        cs.push(c.clone());
         match st {
             Status::Unprocessed => {}
             Status::Expanding => self.process(v, c),
@@ -130,22 +136,22 @@ impl Engine {
         let vx = self.vm(v);
         vx.status = Status::Unprocessed;
         vx.value = Value::Top;
-        vx.value_spans.clear();
         vx.is_struct = false;
         vx.list = None;
         vx.arcs.clear();
-        vx.patterns.clear();
         vx.patterns_live = false;
         vx.closed = None;
-        vx.comps.clear();
-        vx.disjs.clear();
-        vx.disj_seen = 0;
-        vx.disj_keys.clear();
-        vx.provisional.clear();
         vx.forward = None;
         vx.err = None;
         vx.order.clear();
-        vx.validators.clear();
+        // Field docs that came through references survive; everything else is derived.
+        if let Some(x) = vx.ext.as_mut() {
+            let infos = std::mem::take(&mut x.ref_infos);
+            **x = super::Extra {
+                ref_infos: infos,
+                ..Default::default()
+            };
+        }
     }
 
     fn process(&mut self, v: VId, c: Conjunct) {
@@ -233,7 +239,7 @@ impl Engine {
                     .iter()
                     .map(|(x, f)| (ConjSrc::Value(x.clone()), *f))
                     .collect();
-                self.push_disj(v, alts, d.has_default(), cc, span);
+                self.push_disj(v, alts, d.marked, cc, span);
             }
             Value::Bottom(b) if b.code == ErrCode::Cycle => {
                 self.cycle_hit.get_or_insert(v);
@@ -259,7 +265,7 @@ impl Engine {
     }
 
     /// Meets a scalar or scalar constraint into a vertex.
-    fn meet_value(&mut self, v: VId, val: Value, span: Span) {
+    pub(crate) fn meet_value(&mut self, v: VId, val: Value, span: Span) {
         let vx = self.v(v);
         if vx.is_struct || vx.list.is_some() {
             let kind = if vx.is_struct {
@@ -271,11 +277,29 @@ impl Engine {
                 && c.kinds.intersects(kind)
                 && c.bounds.is_empty()
             {
-                self.vm(v).validators.extend(c.validators.iter().cloned());
+                self.vm(v)
+                    .ext_mut()
+                    .validators
+                    .extend(c.validators.iter().cloned());
                 return;
             }
+            // `null | _` meeting a struct keeps the alternatives a struct satisfies.
+            if let Value::Disj(d) = &val {
+                let kept: Vec<(Value, bool)> = d
+                    .items
+                    .iter()
+                    .filter(|(x, _)| x.kind().intersects(kind))
+                    .cloned()
+                    .collect();
+                if !kept.is_empty() {
+                    let old = vx.value.clone();
+                    let merged = meet(&old, &crate::cue::value::disj_value(kept, d.marked));
+                    self.vm(v).value = merged;
+                    return;
+                }
+            }
             let what = if vx.is_struct { "struct" } else { "list" };
-            let mut spans = vx.value_spans.clone();
+            let mut spans: Vec<Span> = vx.conjuncts.iter().map(|c| c.span).collect();
             spans.push(span);
             let msg = format!(
                 "conflicting values {val} and {} (mismatched types {} and {what})",
@@ -287,10 +311,10 @@ impl Engine {
         }
         let new = meet(&vx.value, &val);
         let vx = self.vm(v);
-        vx.value_spans.push(span);
         if let Value::Bottom(b) = &new {
             let mut b = (**b).clone();
-            b.spans.extend(vx.value_spans.iter().copied());
+            b.spans.extend(vx.conjuncts.iter().map(|c| c.span));
+            b.spans.push(span);
             b.spans.sort();
             b.spans.dedup();
             vx.value = Value::Bottom(Rc::new(b));
@@ -346,8 +370,8 @@ impl Engine {
                     return;
                 }
                 let val = wx.value.clone();
-                let infos = wx.infos.clone();
                 self.add_value(v, val, cc, span);
+                let infos = self.field_infos(w);
                 self.merge_infos(v, infos);
                 return;
             }
@@ -377,7 +401,7 @@ impl Engine {
         self.ref_stack.pop();
         self.order_ref = outer_ref;
         self.cur_via = outer_via;
-        let infos = self.v(w).infos.clone();
+        let infos = self.field_infos(w);
         self.merge_infos(v, infos);
     }
 
@@ -417,11 +441,15 @@ impl Engine {
         false
     }
 
+    /// Remembers the field declarations of a referenced vertex (for docs).
     fn merge_infos(&mut self, v: VId, infos: Vec<Rc<crate::cue::ir::FieldInfo>>) {
-        let vx = self.vm(v);
+        if infos.is_empty() {
+            return;
+        }
+        let x = self.vm(v).ext_mut();
         for i in infos {
-            if !vx.infos.iter().any(|x| Rc::ptr_eq(x, &i)) {
-                vx.infos.push(i);
+            if !x.ref_infos.iter().any(|o| Rc::ptr_eq(o, &i)) {
+                x.ref_infos.push(i);
             }
         }
     }
@@ -492,8 +520,8 @@ impl Engine {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
             let c = self.get_or_create_arc(v, label);
             self.set_arc_type(c, at);
-            let infos = self.v(a).infos.clone();
-            self.vm(c).infos.extend(infos);
+            let infos = self.field_infos(a);
+            self.merge_infos(c, infos);
             self.push_conjunct(
                 c,
                 Conjunct {
@@ -501,11 +529,14 @@ impl Engine {
                     close: child,
                     span,
                     via: self.cur_via.clone(),
+                    info: None,
                 },
             );
         }
-        let vals = self.v(w).validators.clone();
-        self.vm(v).validators.extend(vals);
+        let vals = self.v(w).validators().to_vec();
+        if !vals.is_empty() {
+            self.vm(v).ext_mut().validators.extend(vals);
+        }
     }
 
     fn kind_conflict(&mut self, v: VId, what: &str, span: Span) {
@@ -525,7 +556,7 @@ impl Engine {
             vx.value.kind().to_string()
         };
         let sample = if what == "struct" { "{...}" } else { "[...]" };
-        let mut spans = vx.value_spans.clone();
+        let mut spans: Vec<Span> = vx.conjuncts.iter().map(|c| c.span).collect();
         spans.push(span);
         let msg = format!(
             "conflicting values {sample} and {other} (mismatched types {what} and {okind})"
@@ -542,20 +573,36 @@ impl Engine {
             self.kind_conflict(v, "struct", span);
             return false;
         }
-        self.take_composite_validators(v);
         self.vm(v).is_struct = true;
+        self.take_composite_validators(v);
         true
     }
 
-    /// A validator met before the struct or list it constrains moves to `validators`.
+    /// A validator met before the struct or list it constrains moves to
+    /// `validators`; scalar alternatives of a disjunction drop out.
     fn take_composite_validators(&mut self, v: VId) {
+        if let Value::Disj(d) = &self.v(v).value {
+            let kind = if self.v(v).is_struct {
+                Kinds::STRUCT
+            } else {
+                Kinds::LIST
+            };
+            let kept: Vec<(Value, bool)> = d
+                .items
+                .iter()
+                .filter(|(x, _)| x.kind().intersects(kind))
+                .cloned()
+                .collect();
+            let marked = d.marked;
+            self.vm(v).value = crate::cue::value::disj_value(kept, marked);
+        }
         if let Value::Constraint(c) = &self.v(v).value
             && !c.validators.is_empty()
             && c.bounds.is_empty()
         {
             let vals = c.validators.clone();
             let vx = self.vm(v);
-            vx.validators.extend(vals);
+            vx.ext_mut().validators.extend(vals);
             vx.value = Value::Top;
         }
     }
@@ -567,8 +614,8 @@ impl Engine {
             self.kind_conflict(v, "list", span);
             return false;
         }
-        self.take_composite_validators(v);
         self.vm(v).list.get_or_insert_with(Default::default);
+        self.take_composite_validators(v);
         true
     }
 
@@ -605,9 +652,13 @@ impl Engine {
         }
         // Only struct literals close a vertex: `value?: _` in a definition allows anything.
         self.note_close(v, &cc);
-        let src_idx = self.vm(v).order.len();
+        let src_idx = self.v(v).order.len();
         let via_ref = self.order_ref;
-        self.vm(v).order.push(super::order::OrderSource::literal(
+        let order = &mut self.vm(v).order;
+        if order.capacity() == 0 {
+            order.reserve_exact(1);
+        }
+        order.push(super::order::OrderSource::literal(
             lit.clone(),
             via_ref,
             cc.explicit,
@@ -661,7 +712,6 @@ impl Engine {
                 } => {
                     let a = self.get_or_create_arc(v, *label);
                     self.set_arc_type(a, Self::constraint_arc_type(*constraint));
-                    self.vm(a).infos.push(info.clone());
                     let close = if *constraint == Constraint::Regular {
                         child
                     } else {
@@ -672,6 +722,7 @@ impl Engine {
                         close,
                         span: value.span,
                         via: self.cur_via.clone(),
+                        info: Some(info.clone()),
                     };
                     self.push_conjunct(a, c);
                 }
@@ -717,7 +768,7 @@ impl Engine {
         for (di, d) in lit.decls.iter().enumerate() {
             match d {
                 Decl::Embed(e) => self.add_expr(v, e, &new_env, embed_cc, e.span),
-                Decl::Comprehension(c) => self.vm(v).comps.push(PendingComp {
+                Decl::Comprehension(c) => self.vm(v).ext_mut().comps.push(PendingComp {
                     kind: PendingKind::Comp(c.clone()),
                     env: new_env.clone(),
                     close: embed_cc,
@@ -747,7 +798,7 @@ impl Engine {
                         close,
                     };
                     if !self.try_dyn_field(v, &p, false) {
-                        self.vm(v).comps.push(p);
+                        self.vm(v).ext_mut().comps.push(p);
                     }
                 }
                 _ => {}
@@ -777,7 +828,6 @@ impl Engine {
         };
         let a = self.get_or_create_arc(v, l);
         self.set_arc_type(a, Self::constraint_arc_type(*constraint));
-        self.vm(a).infos.push(info.clone());
         if let Some(src) = self.vm(v).order.get_mut(*src_idx) {
             src.dyn_labels.push((*decl_idx, l));
         }
@@ -789,6 +839,7 @@ impl Engine {
             close: p.close,
             span: value.span,
             via: self.cur_via.clone(),
+            info: Some(info.clone()),
         };
         self.push_conjunct(a, c);
         true
@@ -818,6 +869,7 @@ impl Engine {
                             close: child,
                             span: e.span,
                             via: self.cur_via.clone(),
+                            info: None,
                         },
                     );
                     idx += 1;
@@ -835,6 +887,7 @@ impl Engine {
                                     close: child,
                                     span: c.body.span,
                                     via: self.cur_via.clone(),
+                                    info: None,
                                 },
                             );
                             idx += 1;
@@ -888,6 +941,7 @@ impl Engine {
                         close: tail.close,
                         span: t.span,
                         via: tail.via.clone(),
+                        info: None,
                     };
                     self.push_conjunct(a, c);
                 }
@@ -942,14 +996,14 @@ impl Engine {
     }
 
     fn add_pattern(&mut self, v: VId, p: Pattern) {
-        self.vm(v).patterns.push(p);
+        self.vm(v).ext_mut().patterns.push(p);
         if self.v(v).patterns_live {
             self.apply_patterns(v);
         }
     }
 
     fn apply_patterns(&mut self, v: VId) {
-        if self.v(v).patterns.is_empty() {
+        if self.v(v).patterns().is_empty() {
             return;
         }
         let arcs = self.v(v).arcs.clone();
@@ -960,18 +1014,18 @@ impl Engine {
 
     /// Applies the patterns of `v` that `a` has not seen yet.
     pub(crate) fn ensure_patterns(&mut self, v: VId, a: VId) {
-        let total = self.v(v).patterns.len();
-        let done = self.v(a).patterns_applied;
+        let total = self.v(v).patterns().len();
+        let done = self.v(a).patterns_applied as usize;
         if done >= total {
             return;
         }
-        self.vm(a).patterns_applied = total;
+        self.vm(a).patterns_applied = total as u32;
         let label = self.v(a).label;
         if !matches!(label, Label::Str(_)) {
             return;
         }
         for i in done..total {
-            let p = self.v(v).patterns[i].clone();
+            let p = self.v(v).patterns()[i].clone();
             if !self.pattern_matches(&p.matcher, label) {
                 continue;
             }
@@ -986,6 +1040,7 @@ impl Engine {
                     close: p.close,
                     span: p.span,
                     via: p.via.clone(),
+                    info: None,
                 },
             );
         }
@@ -1018,7 +1073,7 @@ impl Engine {
     fn run_pending(&mut self, v: VId) {
         let mut rounds = 0;
         loop {
-            let pending = std::mem::take(&mut self.vm(v).comps);
+            let pending = std::mem::take(&mut self.vm(v).ext_mut().comps);
             if pending.is_empty() {
                 break;
             }
@@ -1053,7 +1108,7 @@ impl Engine {
                 }
                 break;
             }
-            self.vm(v).comps.extend(retry);
+            self.vm(v).ext_mut().comps.extend(retry);
         }
     }
 }
