@@ -108,10 +108,7 @@ fn deep_nesting_is_an_error() {
         format!("a: {}1", "-".repeat(100_000)),
         format!("a: {}1{}", "{b: ".repeat(100_000), "}".repeat(100_000)),
         format!("a: \"{}x{}\"", "\\(\"".repeat(5_000), "\")".repeat(5_000)),
-        format!(
-            "a: {}",
-            format!("{}1{}", "{\"b\": ".repeat(50_000), "}".repeat(50_000))
-        ),
+        format!("a: {}1{}", "{\"b\": ".repeat(50_000), "}".repeat(50_000)),
     ];
     for src in cases {
         let err = Evaluation::from_source("deep.cue", &src)
