@@ -310,4 +310,8 @@ pub enum ExprKind {
     Alias(Ident, Box<Expr>),
     /// `(expr)`; kept so that `(a|b)` stays one operand for defaults.
     Paren(Box<Expr>),
+    /// A struct literal written in strict JSON: keys (with their spans) and values.
+    JsonObject(Vec<(String, Span, Expr)>),
+    /// A list literal inside such a struct.
+    JsonArray(Vec<Expr>),
 }

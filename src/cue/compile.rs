@@ -76,11 +76,8 @@ pub fn compile_file(
         }
         c.imports.insert(local, imp.path.clone());
     }
-    let lit = ast::StructLit {
-        decls: file.decls.clone(),
-        span: file.span,
-    };
-    let root = c.struct_lit(&lit, extra_root_fields);
+
+    let root = c.struct_lit(&file.decls, file.span, extra_root_fields);
     if c.errors.is_empty() {
         Ok(Program {
             root,
@@ -215,7 +212,12 @@ impl Compiler {
         ExprKind::Bottom
     }
 
-    fn struct_lit(&mut self, lit: &ast::StructLit, extra_fields: &[String]) -> Rc<StructLit> {
+    fn struct_lit(
+        &mut self,
+        decls_in: &[ast::Decl],
+        span: Span,
+        extra_fields: &[String],
+    ) -> Rc<StructLit> {
         let mut fields = HashMap::new();
         let mut lets = HashMap::new();
         let mut dyn_aliases = HashMap::new();
@@ -223,7 +225,7 @@ impl Compiler {
         for n in extra_fields {
             fields.insert(n.clone(), Label::from_ident(n));
         }
-        for d in &lit.decls {
+        for d in decls_in {
             match d {
                 ast::Decl::Field(f) => {
                     let label = match &f.label.kind {
@@ -267,7 +269,7 @@ impl Compiler {
         let mut decls = Vec::new();
         let mut has_embed = false;
         let mut structural = false;
-        for d in &lit.decls {
+        for d in decls_in {
             match d {
                 ast::Decl::Field(f) => {
                     // Definitions and hidden fields may accompany an embedded scalar.
@@ -297,20 +299,25 @@ impl Compiler {
             decls,
             lets,
             is_struct: structural || !has_embed,
-            span: lit.span,
+            span,
         })
     }
 
     fn field(&mut self, f: &ast::Field) -> Decl {
-        let info = Rc::new(FieldInfo {
-            docs: f.docs.clone(),
-            line_comment: f.line_comment.clone(),
-            attrs: f
-                .attrs
-                .iter()
-                .map(|a| (a.name.clone(), a.body.clone()))
-                .collect(),
-            span: f.span,
+        // Most fields have no comments or attributes; only those that do carry an info.
+        let span = f.span;
+        let documented = !f.docs.is_empty() || f.line_comment.is_some() || !f.attrs.is_empty();
+        let info = documented.then(|| {
+            Rc::new(FieldInfo {
+                docs: f.docs.clone(),
+                line_comment: f.line_comment.clone(),
+                attrs: f
+                    .attrs
+                    .iter()
+                    .map(|a| (a.name.clone(), a.body.clone()))
+                    .collect(),
+                span,
+            })
         });
         let value_ast = match &f.value.kind {
             A::Alias(_, inner) => inner.as_ref(),
@@ -321,12 +328,14 @@ impl Compiler {
                 label: Label::from_ident(n),
                 constraint: f.constraint,
                 value: self.expr(value_ast),
+                span,
                 info,
             },
             ast::LabelKind::String(s) => Decl::Field {
                 label: Label::string(s),
                 constraint: f.constraint,
                 value: self.expr(value_ast),
+                span,
                 info,
             },
             ast::LabelKind::Dynamic(e) => {
@@ -338,6 +347,7 @@ impl Compiler {
                     label: self.expr(e),
                     constraint: f.constraint,
                     value: self.expr(value_ast),
+                    span,
                     info,
                 }
             }
@@ -398,7 +408,7 @@ impl Compiler {
                 }
             }
         }
-        let body = self.struct_lit(&c.body, &[]);
+        let body = self.struct_lit(&c.body.decls, c.body.span, &[]);
         let body = node(ExprKind::Struct(body), c.body.span);
         for _ in 0..pushed {
             self.scopes.pop();
@@ -466,8 +476,17 @@ impl Compiler {
                 ExprKind::Disj(ops)
             }
             A::Binary(op, l, r) => ExprKind::Binary(*op, self.expr(l), self.expr(r)),
-            A::Struct(s) => ExprKind::Struct(self.struct_lit(s, &[])),
+            A::Struct(s) => ExprKind::Struct(self.struct_lit(&s.decls, s.span, &[])),
             A::List(elems) => ExprKind::List(self.list(elems, span)),
+            A::JsonObject(fields) => ExprKind::ConstStruct(
+                fields
+                    .iter()
+                    .map(|(k, _, v)| (Label::string(k), self.expr(v)))
+                    .collect(),
+            ),
+            A::JsonArray(elems) => {
+                ExprKind::ConstList(elems.iter().map(|e| self.expr(e)).collect())
+            }
             A::Alias(_, x) => return self.expr(x),
             A::Paren(x) => return self.expr(x),
         };

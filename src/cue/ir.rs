@@ -150,6 +150,11 @@ pub enum ExprKind {
     List(Rc<ListLit>),
     /// An interpolated string (or bytes when the flag is set).
     Interp(Vec<Part>, bool),
+    /// A struct of constant data (from a strict-JSON literal): no scopes, no
+    /// references, so it is unified without building an environment.
+    ConstStruct(Vec<(Label, Expr)>),
+    /// A closed list of constant data.
+    ConstList(Vec<Expr>),
 }
 
 /// A piece of an interpolation.
@@ -185,8 +190,10 @@ pub enum Decl {
         constraint: Constraint,
         /// The value.
         value: Expr,
-        /// Docs, attributes, span.
-        info: Rc<FieldInfo>,
+        /// The whole declaration.
+        span: Span,
+        /// Docs and attributes, when the field has any.
+        info: Option<Rc<FieldInfo>>,
     },
     /// `(expr): value` or `"\(x)": value`.
     DynField {
@@ -196,8 +203,10 @@ pub enum Decl {
         constraint: Constraint,
         /// The value.
         value: Expr,
-        /// Docs, attributes, span.
-        info: Rc<FieldInfo>,
+        /// The whole declaration.
+        span: Span,
+        /// Docs and attributes, when the field has any.
+        info: Option<Rc<FieldInfo>>,
     },
     /// `[pattern]: value`; the value is compiled in a scope holding the label.
     Pattern {

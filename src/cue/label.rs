@@ -5,7 +5,7 @@
 //! that compiled templates can be shared between evaluations and compared by
 //! number.
 
-use std::collections::HashMap;
+use super::fxhash::FxHashMap;
 use std::fmt;
 use std::sync::{LazyLock, RwLock};
 
@@ -14,13 +14,13 @@ use std::sync::{LazyLock, RwLock};
 pub struct Sym(u32);
 
 struct Interner {
-    map: HashMap<&'static str, Sym>,
+    map: FxHashMap<&'static str, Sym>,
     names: Vec<&'static str>,
 }
 
 static INTERNER: LazyLock<RwLock<Interner>> = LazyLock::new(|| {
     RwLock::new(Interner {
-        map: HashMap::new(),
+        map: FxHashMap::default(),
         names: Vec::new(),
     })
 });

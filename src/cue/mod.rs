@@ -19,6 +19,7 @@ pub mod builtins;
 pub mod compile;
 pub mod eval;
 mod format;
+pub mod fxhash;
 pub mod ir;
 pub mod label;
 pub mod lexer;

@@ -491,23 +491,37 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// A struct literal; a strict-JSON one becomes an embedding of its constant data.
     fn struct_lit(&mut self, p: Pair<Rule>) -> PResult<StructLit> {
         let span = self.span(&p);
-        let mut it = inner(p).peekable();
-        if let Some(j) = it.peek().filter(|c| c.as_rule() == Rule::json_struct) {
-            let s = j.as_span();
-            let mut r = json::Reader {
-                src: self.src.as_bytes(),
-                pos: s.start(),
-                file: self.file,
-            };
-            return match r.value()?.kind {
-                ExprKind::Struct(lit) => Ok(lit),
-                _ => self.err(span, "internal: JSON literal is not an object"),
-            };
+        if let Some(e) = self.json_literal(&p)? {
+            return Ok(StructLit {
+                decls: vec![Decl::Embed(e)],
+                span,
+            });
         }
-        let decls = it.map(|c| self.decl(c)).collect::<PResult<Vec<_>>>()?;
+        let decls = inner(p)
+            .map(|c| self.decl(c))
+            .collect::<PResult<Vec<_>>>()?;
         Ok(StructLit { decls, span })
+    }
+
+    /// Reads a struct literal the pre-lexer marked as strict JSON.
+    fn json_literal(&self, p: &Pair<Rule>) -> PResult<Option<Expr>> {
+        let Some(j) = p
+            .clone()
+            .into_inner()
+            .next()
+            .filter(|c| c.as_rule() == Rule::json_struct)
+        else {
+            return Ok(None);
+        };
+        let mut r = json::Reader {
+            src: self.src.as_bytes(),
+            pos: j.as_span().start(),
+            file: self.file,
+        };
+        r.value().map(Some)
     }
 
     fn alias_expr(&mut self, p: Pair<Rule>) -> PResult<Expr> {
@@ -683,7 +697,10 @@ impl<'a> Builder<'a> {
                 }
                 ExprKind::List(elems)
             }
-            Rule::struct_lit => ExprKind::Struct(self.struct_lit(p)?),
+            Rule::struct_lit => match self.json_literal(&p)? {
+                Some(e) => return Ok(e),
+                None => ExprKind::Struct(self.struct_lit(p)?),
+            },
             Rule::paren_expr => {
                 let e = self.expr(inner(p).next().expect("paren expr"))?;
                 ExprKind::Paren(Box::new(e))
@@ -806,7 +823,7 @@ mod json {
             let kind = match self.src.get(self.pos) {
                 Some(b'{') => {
                     self.pos += 1;
-                    let mut decls = Vec::new();
+                    let mut fields = Vec::new();
                     loop {
                         self.ws();
                         if self.src.get(self.pos) == Some(&b'}') {
@@ -819,27 +836,13 @@ mod json {
                         self.ws();
                         self.pos += 1; // ':'
                         let value = self.value()?;
-                        let fspan = kspan.to(value.span);
-                        decls.push(Decl::Field(Box::new(Field {
-                            label: Label {
-                                alias: None,
-                                kind: LabelKind::String(key),
-                                span: kspan,
-                            },
-                            constraint: Constraint::Regular,
-                            value,
-                            attrs: Vec::new(),
-                            docs: Vec::new(),
-                            line_comment: None,
-                            span: fspan,
-                        })));
+                        fields.push((key, kspan, value));
                         self.ws();
                         if self.src.get(self.pos) == Some(&b',') {
                             self.pos += 1;
                         }
                     }
-                    let span = self.span(start);
-                    ExprKind::Struct(StructLit { decls, span })
+                    ExprKind::JsonObject(fields)
                 }
                 Some(b'[') => {
                     self.pos += 1;
@@ -850,13 +853,13 @@ mod json {
                             self.pos += 1;
                             break;
                         }
-                        elems.push(ListElem::Expr(self.value()?));
+                        elems.push(self.value()?);
                         self.ws();
                         if self.src.get(self.pos) == Some(&b',') {
                             self.pos += 1;
                         }
                     }
-                    ExprKind::List(elems)
+                    ExprKind::JsonArray(elems)
                 }
                 Some(b'"') => ExprKind::String(vec![StrPart::Text(self.string()?)]),
                 Some(b't') => {

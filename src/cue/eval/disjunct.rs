@@ -44,12 +44,14 @@ impl Engine {
             return;
         }
         let (alts, has_default) = self.flatten_disj(items, env);
-        let seq = self.v(v).ext().map_or(0, |x| x.disj_seen);
-        self.vm(v).ext_mut().disj_keys.push((key, seq));
-        self.push_disj(v, alts, has_default, cc, span);
+        if let Some(seq) = self.push_disj(v, alts, has_default, cc, span) {
+            self.vm(v).ext_mut().disj_keys.push((key, seq));
+        }
     }
 
     /// Records a disjunction at `v`, or applies the fixed choice of a branch.
+    /// Returns its sequence number when it takes part in branching (scalar
+    /// disjunctions are met into the value and have none).
     pub(crate) fn push_disj(
         &mut self,
         v: VId,
@@ -57,18 +59,19 @@ impl Engine {
         has_default: bool,
         cc: CloseCtx,
         span: Span,
-    ) {
+    ) -> Option<usize> {
         let alts: Vec<(ConjSrc, bool)> = alts
             .into_iter()
             .filter(|(a, _)| !matches!(a, ConjSrc::Value(Value::Bottom(_))))
             .collect();
         if alts.is_empty() {
             self.set_err(v, bottom(ErrCode::Eval, "empty disjunction", vec![span]));
-            return;
+            return None;
         }
         if alts.len() == 1 {
             let (src, _) = alts.into_iter().next().expect("one alternative");
-            return self.process_src(v, src, cc, span);
+            self.process_src(v, src, cc, span);
+            return None;
         }
         // Scalar alternatives meet into the value directly: defaults and
         // elimination work on values, no branch is needed.
@@ -102,7 +105,8 @@ impl Engine {
                 }
             }
             let d = crate::cue::value::disj_value(items, has_default);
-            return self.meet_value(v, d, span);
+            self.meet_value(v, d, span);
+            return None;
         }
         let seq = self.v(v).ext().map_or(0, |x| x.disj_seen);
         self.vm(v).ext_mut().disj_seen += 1;
@@ -110,7 +114,8 @@ impl Engine {
             && let Some(&j) = ch.get(seq)
         {
             let src = alts[j.min(alts.len() - 1)].0.clone();
-            return self.process_src(v, src, cc, span);
+            self.process_src(v, src, cc, span);
+            return Some(seq);
         }
         self.vm(v).ext_mut().disjs.push(PendingDisj {
             alts,
@@ -118,6 +123,7 @@ impl Engine {
             close: cc,
             span,
         });
+        Some(seq)
     }
 
     fn process_src(&mut self, v: VId, src: ConjSrc, cc: CloseCtx, span: Span) {
@@ -212,7 +218,10 @@ impl Engine {
 
     /// Resolves the disjunctions collected while expanding `v`.
     pub(crate) fn resolve_disjunctions(&mut self, v: VId) {
-        let disjs = std::mem::take(&mut self.vm(v).ext_mut().disjs);
+        let disjs = match self.vm(v).ext.as_mut() {
+            Some(x) => std::mem::take(&mut x.disjs),
+            None => return,
+        };
         if self.v(v).err.as_ref().is_some_and(|e| !e.is_incomplete()) || self.v(v).value.is_bottom()
         {
             return;

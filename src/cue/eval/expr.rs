@@ -87,7 +87,10 @@ impl Engine {
             ExprKind::Unary(op, x) => self.unary(*op, x, env, span),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, env, span, e),
             ExprKind::Disj(_) => self.temp(e, env),
-            ExprKind::Struct(_) | ExprKind::List(_) => self.temp(e, env),
+            ExprKind::Struct(_)
+            | ExprKind::List(_)
+            | ExprKind::ConstStruct(_)
+            | ExprKind::ConstList(_) => self.temp(e, env),
             ExprKind::Interp(parts, bytes) => self.interp(parts, *bytes, env, span),
         }
     }
@@ -593,14 +596,14 @@ impl Engine {
             }
             UnaryOp::Match | UnaryOp::NotMatch => {
                 let Value::Str(s) = &v else { return bad(&v) };
-                match regex::Regex::new(s) {
+                match compiled_regex(s) {
                     Ok(re) => {
                         let bop = if op == UnaryOp::Match {
                             BoundOp::Match
                         } else {
                             BoundOp::NotMatch
                         };
-                        bound_value(bop, v.clone(), Some(Rc::new(re)))
+                        bound_value(bop, v.clone(), Some(re))
                     }
                     Err(e) => {
                         Value::err(format!("invalid regular expression {s:?}: {e}"), vec![span])
@@ -846,7 +849,7 @@ impl Engine {
                 let Value::Str(pat) = &y else {
                     return invalid(&x, &y);
                 };
-                match regex::Regex::new(pat) {
+                match compiled_regex(pat) {
                     Ok(re) => Value::Bool(re.is_match(&text) == (op == BinOp::Match)),
                     Err(e) => Value::err(
                         format!("invalid regular expression {pat:?}: {e}"),
@@ -1077,6 +1080,27 @@ fn operand_error(b: Rc<Bottom>, op: BinOp) -> Value {
         );
     }
     Value::Bottom(b)
+}
+
+/// Compiles a pattern once per thread: templates test the same few patterns
+/// for every component.
+pub(crate) fn compiled_regex(pat: &str) -> Result<Rc<regex::Regex>, regex::Error> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Rc<regex::Regex>>> =
+            Default::default();
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
+        return Ok(r);
+    }
+    let r = Rc::new(regex::Regex::new(pat)?);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 4096 {
+            c.clear();
+        }
+        c.insert(pat.to_string(), r.clone());
+    });
+    Ok(r)
 }
 
 /// The environment `up` levels out.

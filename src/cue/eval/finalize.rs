@@ -227,6 +227,9 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
+        if self.v(v).deep_ok {
+            return None;
+        }
         if let Some(e) = &self.v(v).err
             && !e.is_incomplete()
         {
@@ -254,6 +257,10 @@ impl Engine {
             if let Some(e) = self.deep_error_at(a, depth + 1) {
                 return Some(e);
             }
+        }
+        // A subtree still waiting on a cycle may change; only settled ones are remembered.
+        if self.v(v).status == super::Status::Expanded && self.v(v).provisional().is_empty() {
+            self.vm(v).deep_ok = true;
         }
         None
     }

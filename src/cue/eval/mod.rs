@@ -198,7 +198,7 @@ pub enum PendingKind {
         Expr,
         super::ast::Constraint,
         Expr,
-        Rc<FieldInfo>,
+        Option<Rc<FieldInfo>>,
         usize,
         usize,
     ),
@@ -267,6 +267,8 @@ pub struct Vertex {
     pub patterns_live: bool,
     /// Built directly from data (JSON, builtin results): arcs are final, no conjuncts.
     pub built: bool,
+    /// Set once a full walk found no error in this subtree (existence tests repeat it often).
+    pub deep_ok: bool,
     /// Contributions.
     pub conjuncts: Vec<Conjunct>,
     /// Accumulated scalar value (`Top` for structs and lists).
@@ -323,6 +325,7 @@ impl Vertex {
             is_struct: false,
             patterns_live: false,
             built: false,
+            deep_ok: false,
             conjuncts: Vec::new(),
             value: Value::Top,
             arcs: Vec::new(),
@@ -390,8 +393,10 @@ pub struct Engine {
     delegates: Vec<(u32, u32)>,
     /// Provenance of the conjunct being processed.
     cur_via: Via,
+    /// The vertex whose sole conjunct (a plain reference) is being processed.
+    sole_ref: Option<VId>,
     /// (expression, environment) of temporary vertices, by vertex.
-    temp_keys: std::collections::HashMap<VId, (usize, usize)>,
+    temp_keys: crate::cue::fxhash::FxHashMap<VId, (usize, usize)>,
 }
 
 impl Engine {

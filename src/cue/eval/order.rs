@@ -14,23 +14,32 @@
 //! first, as CUE does.
 
 use super::Engine;
-use crate::cue::ir::{Decl, StructLit};
+use crate::cue::ir::{Decl, Expr, ExprKind, StructLit};
 use crate::cue::label::Label;
 use crate::cue::value::VId;
 use crate::source::Span;
-use std::collections::HashMap;
 use std::rc::Rc;
+
+/// What contributed the fields.
+#[derive(Clone, Debug)]
+enum Kind {
+    /// A struct literal.
+    Lit(Rc<StructLit>),
+    /// Constant data (a strict-JSON literal, an `ExprKind::ConstStruct` node).
+    Const(Expr),
+    /// An evaluated vertex shared in (data built from JSON or a builtin).
+    Shared(VId),
+}
 
 /// A literal or data that contributed fields to a vertex.
 #[derive(Clone, Debug)]
 pub struct OrderSource {
-    lit: Option<Rc<StructLit>>,
-    data: Vec<Label>,
+    kind: Kind,
     via_ref: Option<Span>,
-    explicit: bool,
     span: Span,
+    explicit: bool,
     /// Labels computed by dynamic fields: (declaration index, label).
-    pub dyn_labels: Vec<(usize, Label)>,
+    dyn_labels: Vec<(usize, Label)>,
 }
 
 impl OrderSource {
@@ -42,62 +51,87 @@ impl OrderSource {
         span: Span,
     ) -> OrderSource {
         OrderSource {
-            lit: Some(lit),
-            data: Vec::new(),
+            kind: Kind::Lit(lit),
             via_ref,
-            explicit,
             span,
+            explicit,
             dyn_labels: Vec::new(),
         }
     }
 
-    /// Data (JSON, builtin results) with its keys in order.
-    pub fn data(labels: Vec<Label>, pos: Span, explicit: bool) -> OrderSource {
+    /// Constant data; `e` is its `ConstStruct` node.
+    pub fn constant(e: Expr, pos: Span, explicit: bool) -> OrderSource {
         OrderSource {
-            lit: None,
-            data: labels,
+            kind: Kind::Const(e),
             via_ref: Some(pos),
-            explicit,
             span: pos,
+            explicit,
             dyn_labels: Vec::new(),
         }
+    }
+
+    /// An evaluated vertex shared in, its arcs in order.
+    pub fn shared(w: VId, pos: Span, explicit: bool) -> OrderSource {
+        OrderSource {
+            kind: Kind::Shared(w),
+            via_ref: Some(pos),
+            span: pos,
+            explicit,
+            dyn_labels: Vec::new(),
+        }
+    }
+
+    /// Records the label a dynamic field of this literal produced.
+    pub fn push_dyn(&mut self, decl: usize, label: Label) {
+        self.dyn_labels
+            .get_or_insert_with(Default::default)
+            .push((decl, label));
+    }
+
+    fn dyns(&self) -> &[(usize, Label)] {
+        &self.dyn_labels
     }
 
     fn has_dynamic(&self) -> bool {
-        !self.dyn_labels.is_empty()
+        !self.dyns().is_empty()
     }
 
     /// Labels in declaration order (dynamic fields at their declaration).
-    fn labels(&self) -> Vec<Label> {
-        let Some(lit) = &self.lit else {
-            return self.data.clone();
-        };
-        let mut out = Vec::new();
-        for (i, d) in lit.decls.iter().enumerate() {
-            match d {
-                Decl::Field { label, .. } => out.push(*label),
-                Decl::DynField { .. } => out.extend(
-                    self.dyn_labels
-                        .iter()
-                        .filter(|(j, _)| *j == i)
-                        .map(|(_, l)| *l),
-                ),
-                _ => {}
+    fn labels(&self, eng: &Engine) -> Vec<Label> {
+        match &self.kind {
+            Kind::Const(e) => match &e.kind {
+                ExprKind::ConstStruct(fields) => fields.iter().map(|(l, _)| *l).collect(),
+                _ => Vec::new(),
+            },
+            Kind::Shared(w) => eng.v(*w).arcs.iter().map(|&a| eng.v(a).label).collect(),
+            Kind::Lit(lit) => {
+                let mut out = Vec::new();
+                for (i, d) in lit.decls.iter().enumerate() {
+                    match d {
+                        Decl::Field { label, .. } => out.push(*label),
+                        Decl::DynField { .. } => {
+                            out.extend(self.dyns().iter().filter(|(j, _)| *j == i).map(|(_, l)| *l))
+                        }
+                        _ => {}
+                    }
+                }
+                out
             }
         }
-        out
     }
 
     /// Span of the declaration of `label` in this literal.
     fn decl_span(&self, label: Label) -> Option<Span> {
-        let lit = self.lit.as_ref()?;
+        let Kind::Lit(lit) = &self.kind else {
+            return None;
+        };
         for (i, d) in lit.decls.iter().enumerate() {
             match d {
-                Decl::Field { label: l, info, .. } if *l == label => return Some(info.span),
-                Decl::DynField { info, .. }
-                    if self.dyn_labels.iter().any(|(j, l)| *j == i && *l == label) =>
+                Decl::Field { label: l, span, .. } if *l == label => return Some(*span),
+                Decl::DynField { span, .. }
+                    if self.dyns().iter().any(|(j, l)| *j == i && *l == label) =>
                 {
-                    return Some(info.span);
+                    return Some(*span);
                 }
                 _ => {}
             }
@@ -115,24 +149,17 @@ fn cmp_labels(a: &Label, b: &Label) -> std::cmp::Ordering {
     }
 }
 
+/// The "comes before" graph over a struct's labels. Structs have few fields,
+/// so nodes live in a vector and lookups are linear scans.
 struct Graph {
     labels: Vec<Label>,
-    index: HashMap<Label, usize>,
     out: Vec<Vec<usize>>,
     owner: Vec<Option<usize>>,
 }
 
 impl Graph {
-    fn node(&mut self, l: Label) -> usize {
-        if let Some(&i) = self.index.get(&l) {
-            return i;
-        }
-        let i = self.labels.len();
-        self.labels.push(l);
-        self.index.insert(l, i);
-        self.out.push(Vec::new());
-        self.owner.push(None);
-        i
+    fn index(&self, l: Label) -> Option<usize> {
+        self.labels.iter().position(|x| *x == l)
     }
 
     fn edge(&mut self, a: usize, b: usize) {
@@ -219,11 +246,10 @@ impl Graph {
                 }
             }
         }
-        let key = |ci: usize| -> Vec<Label> { comps[ci].iter().map(|&n| self.labels[n]).collect() };
         let cmp = |a: &usize, b: &usize| {
-            let (ka, kb) = (key(*a), key(*b));
+            let (ka, kb) = (&comps[*a], &comps[*b]);
             for (x, y) in ka.iter().zip(kb.iter()) {
-                let o = cmp_labels(x, y);
+                let o = cmp_labels(&self.labels[*x], &self.labels[*y]);
                 if o != std::cmp::Ordering::Equal {
                     return o;
                 }
@@ -233,8 +259,13 @@ impl Graph {
         let mut ready: Vec<usize> = (0..comps.len()).filter(|&c| indeg[c] == 0).collect();
         let mut out = Vec::with_capacity(self.labels.len());
         while !ready.is_empty() {
-            ready.sort_by(&cmp);
-            let c = ready.remove(0);
+            // The smallest ready component goes next.
+            let (pos, _) = ready
+                .iter()
+                .enumerate()
+                .min_by(|(_, a), (_, b)| cmp(a, b))
+                .expect("non-empty");
+            let c = ready.swap_remove(pos);
             out.extend(comps[c].iter().map(|&n| self.labels[n]));
             for &s in &succ[c] {
                 indeg[s] -= 1;
@@ -249,7 +280,7 @@ impl Graph {
 
 impl Engine {
     /// The arcs of `v` in the order CUE exports them.
-    pub(crate) fn field_order(&mut self, v: VId) -> Vec<VId> {
+    pub(crate) fn field_order(&self, v: VId) -> Vec<VId> {
         let vx = self.v(v);
         let arcs = vx.arcs.clone();
         let order: &[OrderSource] = &vx.order;
@@ -258,7 +289,7 @@ impl Engine {
         }
         // Common case: one source declared every field, in insertion order.
         if order.len() == 1 {
-            let labels = order[0].labels();
+            let labels = order[0].labels(self);
             if labels.len() == arcs.len()
                 && arcs
                     .iter()
@@ -268,7 +299,7 @@ impl Engine {
                 return arcs;
             }
         }
-        let sources = order.to_vec();
+        let sources = order;
         let arc_labels: Vec<Label> = arcs.iter().map(|&a| self.v(a).label).collect();
         // Position of each source: its reference, else its last field present (in arc order).
         let mut metas: Vec<(usize, (u32, u32), bool)> = Vec::new();
@@ -284,6 +315,28 @@ impl Engine {
             metas.push((i, (pos.file.0, pos.start), s.has_dynamic()));
         }
         metas.sort_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)));
+        // Usual case: one chain (every source at its own position, none an operand
+        // of `&`, no dynamic fields). The order is then each field where it first
+        // appears, sources taken by position.
+        if metas.windows(2).all(|w| w[0].1 != w[1].1)
+            && metas.iter().all(|m| !m.2 && !sources[m.0].explicit)
+        {
+            let mut out: Vec<VId> = Vec::with_capacity(arcs.len());
+            let mut placed = vec![false; arcs.len()];
+            for (i, _, _) in &metas {
+                for l in sources[*i].labels(self) {
+                    if let Some(k) = arc_labels.iter().position(|x| *x == l)
+                        && !placed[k]
+                    {
+                        placed[k] = true;
+                        out.push(arcs[k]);
+                    }
+                }
+            }
+            if out.len() == arcs.len() {
+                return out;
+            }
+        }
         // Batches: same position (no dynamic fields); consecutive explicit batches merge.
         let mut batches: Vec<Vec<usize>> = Vec::new();
         let mut cur: Vec<usize> = Vec::new();
@@ -313,15 +366,12 @@ impl Engine {
             cur_pos = Some(*pos);
         }
         push_batch(&mut batches, cur);
+        let n = arc_labels.len();
         let mut g = Graph {
-            labels: Vec::new(),
-            index: HashMap::new(),
-            out: Vec::new(),
-            owner: Vec::new(),
+            labels: arc_labels.clone(),
+            out: vec![Vec::new(); n],
+            owner: vec![None; n],
         };
-        for l in &arc_labels {
-            g.node(*l);
-        }
         let mut previous: Vec<usize> = Vec::new();
         for batch in &batches {
             let is_explicit = explicit(batch);
@@ -329,8 +379,8 @@ impl Engine {
             for &si in batch {
                 let s = &sources[si];
                 let mut prev = previous.clone();
-                for l in s.labels() {
-                    let Some(&n) = g.index.get(&l) else { continue };
+                for l in s.labels(self) {
+                    let Some(n) = g.index(l) else { continue };
                     match g.owner[n] {
                         Some(o) if o == si => continue,
                         Some(_) if !is_explicit && !s.explicit => continue,
@@ -347,10 +397,9 @@ impl Engine {
             previous = next;
         }
         let order = g.sort();
-        let by_label: HashMap<Label, VId> = arcs.iter().map(|&a| (self.v(a).label, a)).collect();
         order
             .into_iter()
-            .filter_map(|l| by_label.get(&l).copied())
+            .filter_map(|l| arc_labels.iter().position(|x| *x == l).map(|i| arcs[i]))
             .collect()
     }
 }

@@ -118,10 +118,10 @@ impl Engine {
             return;
         }
         let cs = &mut self.vm(v).conjuncts;
-        if cs.capacity() == 0 {
+        if cs.len() == cs.capacity() {
             // Most vertices get one or two conjuncts; Vec's default first
             // allocation (four) would waste most of the memory of a run.
-            cs.reserve_exact(1);
+            cs.reserve_exact(cs.len().max(1));
         }
         cs.push(c.clone());
         match st {
@@ -137,6 +137,7 @@ impl Engine {
         vx.status = Status::Unprocessed;
         vx.value = Value::Top;
         vx.is_struct = false;
+        vx.deep_ok = false;
         vx.list = None;
         vx.arcs.clear();
         vx.patterns_live = false;
@@ -156,7 +157,14 @@ impl Engine {
 
     fn process(&mut self, v: VId, c: Conjunct) {
         let outer_via = std::mem::replace(&mut self.cur_via, c.via.clone());
+        // A vertex whose only conjunct is a plain reference may share the referenced
+        // vertex outright (see `add_vertex`).
+        let sole = self.v(v).conjuncts.len() == 1
+            && self.v(v).choices.is_none()
+            && matches!(&c.src, ConjSrc::Expr(e, _) if matches!(e.kind, ExprKind::Ref(_) | ExprKind::Selector(..)));
+        let outer_sole = std::mem::replace(&mut self.sole_ref, sole.then_some(v));
         self.process_src_of(v, c);
+        self.sole_ref = outer_sole;
         self.cur_via = outer_via;
     }
 
@@ -171,6 +179,8 @@ impl Engine {
         match &e.kind {
             ExprKind::Struct(lit) => self.add_struct(v, lit, env, cc, e.span),
             ExprKind::List(lit) => self.add_list(v, lit, env, cc),
+            ExprKind::ConstStruct(fields) => self.add_const_struct(v, e, fields, env, cc),
+            ExprKind::ConstList(elems) => self.add_const_list(v, elems, env, cc, e.span),
             ExprKind::Binary(BinOp::And, a, b) => {
                 let cc = CloseCtx {
                     explicit: true,
@@ -381,6 +391,22 @@ impl Engine {
         } else {
             None
         };
+        // Structure sharing: `x: y` with nothing else unified into `x` is `y` itself
+        // (no closedness to add, no self-reference that could resolve differently),
+        // so `x` forwards to `y` instead of rebuilding it.
+        if self.sole_ref.take() == Some(v)
+            && closing.is_none()
+            && cc.group.is_none()
+            && cc.target.is_none()
+        {
+            self.expand(w);
+            let wx = self.v(w);
+            if wx.forward.is_none() && wx.provisional().is_empty() && wx.status == Status::Expanded
+            {
+                self.vm(v).forward = Some(w);
+                return;
+            }
+        }
         self.ref_stack.push((v, w));
         let outer_ref = self.order_ref;
         self.order_ref = Some(outer_ref.unwrap_or(span));
@@ -515,6 +541,8 @@ impl Engine {
             optional: cc.optional,
             explicit: false,
         };
+        let pos = self.order_ref.unwrap_or(span);
+        self.push_order(v, super::order::OrderSource::shared(w, pos, cc.explicit));
         let arcs = self.v(w).arcs.clone();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
@@ -654,16 +682,10 @@ impl Engine {
         self.note_close(v, &cc);
         let src_idx = self.v(v).order.len();
         let via_ref = self.order_ref;
-        let order = &mut self.vm(v).order;
-        if order.capacity() == 0 {
-            order.reserve_exact(1);
-        }
-        order.push(super::order::OrderSource::literal(
-            lit.clone(),
-            via_ref,
-            cc.explicit,
-            span,
-        ));
+        self.push_order(
+            v,
+            super::order::OrderSource::literal(lit.clone(), via_ref, cc.explicit, span),
+        );
         let needs_embed = lit.decls.iter().any(|d| {
             matches!(
                 d,
@@ -709,6 +731,7 @@ impl Engine {
                     constraint,
                     value,
                     info,
+                    ..
                 } => {
                     let a = self.get_or_create_arc(v, *label);
                     self.set_arc_type(a, Self::constraint_arc_type(*constraint));
@@ -722,7 +745,7 @@ impl Engine {
                         close,
                         span: value.span,
                         via: self.cur_via.clone(),
-                        info: Some(info.clone()),
+                        info: info.clone(),
                     };
                     self.push_conjunct(a, c);
                 }
@@ -778,6 +801,7 @@ impl Engine {
                     constraint,
                     value,
                     info,
+                    ..
                 } => {
                     let kind = PendingKind::DynField(
                         label.clone(),
@@ -806,6 +830,93 @@ impl Engine {
         }
     }
 
+    /// Records an order source, growing the list one by one (most vertices have one).
+    fn push_order(&mut self, v: VId, src: super::order::OrderSource) {
+        let order = &mut self.vm(v).order;
+        if order.len() == order.capacity() {
+            order.reserve_exact(order.len().max(1));
+        }
+        order.push(src);
+    }
+
+    /// Unifies constant data (a strict-JSON literal): like a struct literal
+    /// with quoted labels, minus the scope it never needs.
+    fn add_const_struct(
+        &mut self,
+        v: VId,
+        e: &Expr,
+        fields: &[(Label, Expr)],
+        env: &Rc<Env>,
+        cc: CloseCtx,
+    ) {
+        let span = e.span;
+        if !self.mark_struct(v, span) {
+            return;
+        }
+        if let Some(t) = cc.target {
+            for (l, _) in fields {
+                self.add_source(v, t, Source::Label(*l));
+            }
+        }
+        self.note_close(v, &cc);
+        let pos = self.order_ref.unwrap_or(span);
+        self.push_order(
+            v,
+            super::order::OrderSource::constant(e.clone(), pos, cc.explicit),
+        );
+        let child = CloseCtx {
+            group: cc.group,
+            target: cc.group.or(cc.target),
+            embedded: false,
+            optional: false,
+            explicit: false,
+        };
+        for (l, value) in fields {
+            let a = self.get_or_create_arc(v, *l);
+            self.set_arc_type(a, ArcType::Regular);
+            let c = Conjunct {
+                src: ConjSrc::Expr(value.clone(), env.clone()),
+                close: child,
+                span: value.span,
+                via: self.cur_via.clone(),
+                info: None,
+            };
+            self.push_conjunct(a, c);
+        }
+    }
+
+    fn add_const_list(&mut self, v: VId, elems: &[Expr], env: &Rc<Env>, cc: CloseCtx, span: Span) {
+        if !self.mark_list(v, span) {
+            return;
+        }
+        let child = CloseCtx {
+            group: cc.group,
+            target: cc.group,
+            embedded: false,
+            optional: false,
+            explicit: false,
+        };
+        for (i, e) in elems.iter().enumerate() {
+            let a = self.get_or_create_arc(v, Label::Index(i as u32));
+            self.set_arc_type(a, ArcType::Regular);
+            let c = Conjunct {
+                src: ConjSrc::Expr(e.clone(), env.clone()),
+                close: child,
+                span: e.span,
+                via: self.cur_via.clone(),
+                info: None,
+            };
+            self.push_conjunct(a, c);
+        }
+        let n = elems.len();
+        let info = self.vm(v).list.get_or_insert_with(Default::default);
+        match info.closed_len {
+            Some(c) if c != n => info.conflict = Some((n, c)),
+            _ => info.closed_len = Some(n),
+        }
+        info.max_len = info.max_len.max(n);
+    }
+
     /// Adds a dynamic field if its label can be computed; false to retry later.
     fn try_dyn_field(&mut self, v: VId, p: &PendingComp, last_try: bool) -> bool {
         let PendingKind::DynField(label, constraint, value, info, src_idx, decl_idx) = &p.kind
@@ -829,7 +940,7 @@ impl Engine {
         let a = self.get_or_create_arc(v, l);
         self.set_arc_type(a, Self::constraint_arc_type(*constraint));
         if let Some(src) = self.vm(v).order.get_mut(*src_idx) {
-            src.dyn_labels.push((*decl_idx, l));
+            src.push_dyn(*decl_idx, l);
         }
         if let Some(t) = p.close.target {
             self.add_source(v, t, Source::Label(l));
@@ -839,7 +950,7 @@ impl Engine {
             close: p.close,
             span: value.span,
             via: self.cur_via.clone(),
-            info: Some(info.clone()),
+            info: info.clone(),
         };
         self.push_conjunct(a, c);
         true
@@ -1072,8 +1183,8 @@ impl Engine {
     /// Runs deferred comprehensions and dynamic fields until none are left.
     fn run_pending(&mut self, v: VId) {
         let mut rounds = 0;
-        loop {
-            let pending = std::mem::take(&mut self.vm(v).ext_mut().comps);
+        while let Some(x) = self.vm(v).ext.as_mut() {
+            let pending = std::mem::take(&mut x.comps);
             if pending.is_empty() {
                 break;
             }
