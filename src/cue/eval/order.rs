@@ -83,9 +83,7 @@ impl OrderSource {
 
     /// Records the label a dynamic field of this literal produced.
     pub fn push_dyn(&mut self, decl: usize, label: Label) {
-        self.dyn_labels
-            .get_or_insert_with(Default::default)
-            .push((decl, label));
+        self.dyn_labels.push((decl, label));
     }
 
     fn dyns(&self) -> &[(usize, Label)] {
