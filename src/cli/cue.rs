@@ -117,19 +117,18 @@ fn export(a: ExportArgs) -> u8 {
             eprintln!("velac: expression not found");
             return EXIT_FAIL;
         };
-        match ev.export(t) {
-            Ok(j) => match a.out {
-                OutFormat::Json => {
-                    out.push_str(&serde_json::to_string_pretty(&j).unwrap_or_default());
-                    out.push('\n');
+        let text = match a.out {
+            OutFormat::Json => ev.export_json_text(t),
+            OutFormat::Yaml => ev.export_yaml(t).map(|y| {
+                if out.is_empty() {
+                    y
+                } else {
+                    format!("---\n{y}")
                 }
-                OutFormat::Yaml => {
-                    if !out.is_empty() {
-                        out.push_str("---\n");
-                    }
-                    out.push_str(&crate::cue::yaml::to_yaml(&j));
-                }
-            },
+            }),
+        };
+        match text {
+            Ok(t) => out.push_str(&t),
             Err(errs) => {
                 eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
                 return EXIT_FAIL;

@@ -26,7 +26,6 @@ pub mod lexer;
 pub mod num;
 pub mod parser;
 pub mod value;
-pub mod yaml;
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -200,6 +199,22 @@ impl Evaluation {
     /// The value as CUE text (`cue eval` style).
     pub fn format(&mut self, v: VId) -> String {
         self.engine.format(v)
+    }
+
+    /// Exports a vertex as JSON text, formatted as `cue export` prints it.
+    pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
+        self.engine.export_json_text(v)
+    }
+
+    /// Exports a vertex as a YAML document, formatted as `cue export --out yaml` prints it.
+    pub fn export_yaml(&mut self, v: VId) -> Result<String, ExportErrors> {
+        match self.engine.data(v) {
+            Some(d) => Ok(builtins::yaml_encode(&d)),
+            None => match self.engine.export(v) {
+                Err(e) => Err(e),
+                Ok(_) => Err(ExportErrors(Vec::new())),
+            },
+        }
     }
 
     /// Real errors (not mere incompleteness) at or below `v`, if any.

@@ -105,6 +105,11 @@ pub struct Builtin {
     pub f: fn(&[Data]) -> Result<Data, CallError>,
 }
 
+/// Encodes data as a YAML document the way CUE's encoder (go-yaml v3) does.
+pub fn yaml_encode(d: &Data) -> String {
+    yamlenc::encode(d)
+}
+
 /// Standard-library packages velac knows.
 pub const PACKAGES: &[&str] = &[
     "strings",

@@ -203,6 +203,17 @@ impl Engine {
         }
     }
 
+    /// The concrete data of a vertex (export semantics), if it has no error.
+    pub fn data(&mut self, v: VId) -> Option<Data> {
+        let span = self
+            .v(v)
+            .conjuncts
+            .first()
+            .map(|c| c.span)
+            .unwrap_or_default();
+        self.data_of(Value::Vertex(v), span).ok()
+    }
+
     /// Builds a value from data (lists and structs become built vertices).
     pub fn from_data(&mut self, d: &Data) -> Value {
         if let Some(v) = Value::from_scalar_data(d) {

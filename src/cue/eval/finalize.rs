@@ -50,110 +50,122 @@ impl Engine {
 
     /// Exports a vertex to JSON, collecting every error below it.
     pub fn export(&mut self, v: VId) -> Result<serde_json::Value, ExportErrors> {
+        let mut sink = ValueSink::default();
         let mut errs = Vec::new();
-        let out = self.export_value(v, &mut errs);
-        match out {
-            Some(j) if errs.is_empty() => Ok(j),
+        let ok = self.export_into(v, &mut sink, &mut errs);
+        match sink.finish() {
+            Some(j) if ok && errs.is_empty() => Ok(j),
             _ => Err(ExportErrors(errs)),
         }
     }
 
-    fn export_value(&mut self, v: VId, errs: &mut Vec<ExportError>) -> Option<serde_json::Value> {
+    /// Exports a vertex as JSON text the way `cue export` prints it (4-space
+    /// indentation, CUE's field order and number spellings), without building
+    /// an intermediate value.
+    pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
+        let mut sink = TextSink::default();
+        let mut errs = Vec::new();
+        let ok = self.export_into(v, &mut sink, &mut errs);
+        if ok && errs.is_empty() {
+            sink.out.push('\n');
+            Ok(sink.out)
+        } else {
+            Err(ExportErrors(errs))
+        }
+    }
+
+    /// Walks a vertex in export order, feeding `sink`; false on any error.
+    pub(crate) fn export_into(
+        &mut self,
+        v: VId,
+        sink: &mut dyn Sink,
+        errs: &mut Vec<ExportError>,
+    ) -> bool {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
         if let Some(e) = self.v(v).err.clone() {
             self.push_err(v, &e, errs);
-            return None;
+            return false;
         }
         let vx = self.v(v);
         if vx.is_struct {
-            return self.export_struct(v, errs);
+            return self.export_struct(v, sink, errs);
         }
         if vx.list.is_some() {
             let arcs = vx.arcs.clone();
-            let mut out = Vec::with_capacity(arcs.len());
             let mut ok = true;
+            sink.begin_array();
             for a in arcs {
-                match self.export_value(a, errs) {
-                    Some(j) => out.push(j),
-                    None => ok = false,
-                }
+                sink.element();
+                ok &= self.export_into(a, sink, errs);
             }
-            if ok && !self.check_composite_validators(v, errs) {
-                ok = false;
-            }
-            return ok.then_some(serde_json::Value::Array(out));
+            sink.end_array();
+            return ok && self.check_composite_validators(v, errs);
         }
         let val = vx.value.clone();
-        self.export_scalar(v, val, errs)
+        self.export_scalar(v, val, sink, errs)
     }
 
     fn export_scalar(
         &mut self,
         v: VId,
         val: Value,
+        sink: &mut dyn Sink,
         errs: &mut Vec<ExportError>,
-    ) -> Option<serde_json::Value> {
-        let spans: Vec<_> = self.v(v).conjuncts.iter().map(|c| c.span).collect();
+    ) -> bool {
+        let incomplete = |this: &mut Engine, msg: String, errs: &mut Vec<ExportError>| {
+            let spans: Vec<_> = this.v(v).conjuncts.iter().map(|c| c.span).collect();
+            let b = Rc::new(Bottom {
+                code: crate::cue::value::ErrCode::Incomplete,
+                msg,
+                spans,
+                path: None,
+            });
+            this.push_err(v, &b, errs);
+            false
+        };
         match val {
-            Value::Null => Some(serde_json::Value::Null),
-            Value::Bool(b) => Some(serde_json::Value::Bool(b)),
-            Value::Num(n) => Some(num_json(&n.to_string())),
-            Value::Str(s) => Some(serde_json::Value::String(s.to_string())),
+            Value::Null => sink.null(),
+            Value::Bool(b) => sink.boolean(b),
+            Value::Num(n) => sink.number(&n.to_string()),
+            Value::Str(s) => sink.string(&s),
             Value::Bytes(b) => {
                 use base64::Engine as _;
-                Some(serde_json::Value::String(
-                    base64::engine::general_purpose::STANDARD.encode(&*b),
-                ))
+                sink.string(&base64::engine::general_purpose::STANDARD.encode(&*b))
             }
             Value::Bottom(b) => {
                 self.push_err(v, &b, errs);
-                None
+                return false;
             }
-            Value::Disj(d) => match default_of(&d) {
-                Some(Value::Vertex(b)) => self.export_value(b, errs),
-                Some(other) => self.export_scalar(v, other, errs),
-                None => {
-                    let shown = self.short_string(&Value::Disj(d.clone()));
-                    let b = Rc::new(Bottom {
-                        code: crate::cue::value::ErrCode::Incomplete,
-                        msg: format!("incomplete value {shown}"),
-                        spans,
-                        path: None,
-                    });
-                    self.push_err(v, &b, errs);
-                    None
-                }
-            },
-            Value::Vertex(w) => self.export_value(w, errs),
-            other => {
-                let b = Rc::new(Bottom {
-                    code: crate::cue::value::ErrCode::Incomplete,
-                    msg: format!("incomplete value {other}"),
-                    spans,
-                    path: None,
-                });
-                self.push_err(v, &b, errs);
-                None
+            Value::Disj(d) => {
+                return match default_of(&d) {
+                    Some(Value::Vertex(b)) => self.export_into(b, sink, errs),
+                    Some(other) => self.export_scalar(v, other, sink, errs),
+                    None => {
+                        let shown = self.short_string(&Value::Disj(d.clone()));
+                        incomplete(self, format!("incomplete value {shown}"), errs)
+                    }
+                };
             }
+            Value::Vertex(w) => return self.export_into(w, sink, errs),
+            other => return incomplete(self, format!("incomplete value {other}"), errs),
         }
+        true
     }
 
-    fn export_struct(&mut self, v: VId, errs: &mut Vec<ExportError>) -> Option<serde_json::Value> {
+    fn export_struct(&mut self, v: VId, sink: &mut dyn Sink, errs: &mut Vec<ExportError>) -> bool {
         let arcs = self.ordered_arcs(v);
-        let mut map = serde_json::Map::new();
         let mut ok = true;
+        sink.begin_object();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
             let Label::Str(s) = label else { continue };
             match at {
-                ArcType::Regular => match self.export_value(a, errs) {
-                    Some(j) => {
-                        map.insert(s.as_str().to_string(), j);
-                    }
-                    None => ok = false,
-                },
+                ArcType::Regular => {
+                    sink.key(s.as_str());
+                    ok &= self.export_into(a, sink, errs);
+                }
                 ArcType::Required => {
                     let spans = self.v(a).conjuncts.iter().map(|c| c.span).collect();
                     let b = Rc::new(Bottom {
@@ -179,10 +191,8 @@ impl Engine {
                 }
             }
         }
-        if ok && !self.check_composite_validators(v, errs) {
-            ok = false;
-        }
-        ok.then_some(serde_json::Value::Object(map))
+        sink.end_object();
+        ok && self.check_composite_validators(v, errs)
     }
 
     fn check_composite_validators(&mut self, v: VId, errs: &mut Vec<ExportError>) -> bool {
@@ -332,9 +342,178 @@ impl Engine {
     }
 }
 
-fn num_json(text: &str) -> serde_json::Value {
-    match serde_json::from_str::<serde_json::Number>(text) {
-        Ok(n) => serde_json::Value::Number(n),
-        Err(_) => serde_json::Value::String(text.to_string()),
+/// Receives an exported value piece by piece.
+pub(crate) trait Sink {
+    fn null(&mut self);
+    fn boolean(&mut self, b: bool);
+    /// A number in CUE's spelling (valid JSON).
+    fn number(&mut self, text: &str);
+    fn string(&mut self, s: &str);
+    fn begin_object(&mut self);
+    fn key(&mut self, k: &str);
+    fn end_object(&mut self);
+    fn begin_array(&mut self);
+    /// Before each array element.
+    fn element(&mut self);
+    fn end_array(&mut self);
+}
+
+/// Builds a `serde_json::Value`.
+#[derive(Default)]
+struct ValueSink {
+    stack: Vec<(serde_json::Value, Option<String>)>,
+    result: Option<serde_json::Value>,
+    key: Option<String>,
+}
+
+impl ValueSink {
+    fn put(&mut self, v: serde_json::Value) {
+        match self.stack.last_mut() {
+            Some((serde_json::Value::Object(m), _)) => {
+                let k = self.key.take().unwrap_or_default();
+                m.insert(k, v);
+            }
+            Some((serde_json::Value::Array(a), _)) => a.push(v),
+            _ => self.result = Some(v),
+        }
     }
+
+    fn finish(self) -> Option<serde_json::Value> {
+        self.result
+    }
+}
+
+impl Sink for ValueSink {
+    fn null(&mut self) {
+        self.put(serde_json::Value::Null);
+    }
+    fn boolean(&mut self, b: bool) {
+        self.put(serde_json::Value::Bool(b));
+    }
+    fn number(&mut self, text: &str) {
+        let n = serde_json::from_str::<serde_json::Number>(text)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|_| serde_json::Value::String(text.to_string()));
+        self.put(n);
+    }
+    fn string(&mut self, s: &str) {
+        self.put(serde_json::Value::String(s.to_string()));
+    }
+    fn begin_object(&mut self) {
+        let k = self.key.take();
+        self.stack
+            .push((serde_json::Value::Object(serde_json::Map::new()), k));
+    }
+    fn key(&mut self, k: &str) {
+        self.key = Some(k.to_string());
+    }
+    fn end_object(&mut self) {
+        if let Some((v, k)) = self.stack.pop() {
+            self.key = k;
+            self.put(v);
+        }
+    }
+    fn begin_array(&mut self) {
+        let k = self.key.take();
+        self.stack.push((serde_json::Value::Array(Vec::new()), k));
+    }
+    fn element(&mut self) {}
+    fn end_array(&mut self) {
+        self.end_object();
+    }
+}
+
+/// Writes indented JSON text.
+#[derive(Default)]
+struct TextSink {
+    out: String,
+    /// Per open container: has it any entry yet.
+    open: Vec<bool>,
+}
+
+impl TextSink {
+    fn newline(&mut self) {
+        self.out.push('\n');
+        for _ in 0..self.open.len() {
+            self.out.push_str("    ");
+        }
+    }
+
+    fn open(&mut self, c: char) {
+        self.out.push(c);
+        self.open.push(false);
+    }
+
+    fn close(&mut self, c: char) {
+        if self.open.pop() == Some(true) {
+            self.newline();
+        }
+        self.out.push(c);
+    }
+
+    fn entry(&mut self) {
+        if let Some(first) = self.open.last_mut() {
+            let had = std::mem::replace(first, true);
+            if had {
+                self.out.push(',');
+            }
+            self.newline();
+        }
+    }
+}
+
+impl Sink for TextSink {
+    fn null(&mut self) {
+        self.out.push_str("null");
+    }
+    fn boolean(&mut self, b: bool) {
+        self.out.push_str(if b { "true" } else { "false" });
+    }
+    fn number(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+    fn string(&mut self, s: &str) {
+        json_quote(&mut self.out, s);
+    }
+    fn begin_object(&mut self) {
+        self.open('{');
+    }
+    fn key(&mut self, k: &str) {
+        self.entry();
+        json_quote(&mut self.out, k);
+        self.out.push_str(": ");
+    }
+    fn end_object(&mut self) {
+        self.close('}');
+    }
+    fn begin_array(&mut self) {
+        self.open('[');
+    }
+    fn element(&mut self) {
+        self.entry();
+    }
+    fn end_array(&mut self) {
+        self.close(']');
+    }
+}
+
+/// JSON string quoting as CUE prints it (no HTML escaping).
+fn json_quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
