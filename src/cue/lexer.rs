@@ -1,13 +1,19 @@
-//! Pre-lexing pass: automatic comma insertion and comment capture.
+//! Pre-lexing pass: automatic comma insertion, comment capture and the
+//! rewrites that keep the PEG grammar cheap.
 //!
 //! CUE inserts a comma after a line's last token when that token is an
 //! identifier, keyword, literal, `)`, `]`, `}`, `?` or `...` (spec §Commas).
 //! A PEG grammar has no token stream to look back on, so this pass scans the
-//! text once, understands strings (raw `#"…"#`, multi-line, interpolations)
-//! and comments, and replaces each comma-inducing newline by [`MARKER`]. The
-//! marker is one byte like the newline it replaces, so byte offsets, and with
-//! them every span, stay exact. The same scan records comments, which the
-//! parser attaches to fields.
+//! text once, understands strings (raw `#"…"#`, multi-line, interpolations),
+//! attributes and comments, and replaces each comma-inducing newline by
+//! [`MARKER`]. Every rewrite swaps one byte for one byte (or a multi-byte
+//! character for as many spaces), so byte offsets, and with them every span,
+//! stay exact; the parser reads text from the original source. The same scan
+//! records comments, which the parser attaches to fields, and then blanks them,
+//! along with tabs and carriage returns, so that whitespace is only `' '` and
+//! `'\n'` for the grammar. In raw strings the `#`s of delimiters and escapes, and
+//! the quotes and backslashes that are plain content, become [`RAW`], so the
+//! grammar delimits them without pest's stack.
 
 /// Stands in for a newline that CUE turns into a comma.
 pub const MARKER: u8 = 0x1E;
@@ -15,6 +21,8 @@ pub const MARKER: u8 = 0x1E;
 pub const JSON_OPEN: u8 = 0x02;
 /// Replaces the `}` that closes it.
 pub const JSON_CLOSE: u8 = 0x03;
+/// Replaces the `#`s and the content quotes and backslashes of a raw string.
+pub const RAW: u8 = 0x05;
 
 /// A `//` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +46,8 @@ pub struct Prepared {
     pub comments: Vec<Comment>,
     /// Offset where nesting went deeper than [`MAX_NESTING`], if it did.
     pub too_deep: Option<usize>,
+    /// Offset of the first string literal that is not closed, if any.
+    pub unterminated: Option<usize>,
 }
 
 /// Deepest bracket/interpolation nesting, and longest run of operators, accepted.
@@ -56,6 +66,7 @@ struct Scanner<'a> {
     nesting: usize,
     operators: usize,
     too_deep: Option<usize>,
+    unterminated: Option<usize>,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -75,14 +86,20 @@ pub fn prepare(src: &str) -> Prepared {
         nesting: 0,
         operators: 0,
         too_deep: None,
+        unterminated: None,
     };
+    if src.starts_with('\u{FEFF}') {
+        s.out[..3].fill(b' ');
+        s.pos = 3;
+    }
     s.code(false);
-    // Only ASCII newline bytes were replaced by an ASCII marker, so the text is still UTF-8.
+    // Only whole characters were replaced, each by ASCII bytes, so the text is still UTF-8.
     let text = String::from_utf8(s.out).unwrap_or_else(|_| src.to_string());
     Prepared {
         text,
         comments: s.comments,
         too_deep: s.too_deep,
+        unterminated: s.unterminated,
     }
 }
 
@@ -123,7 +140,11 @@ impl Scanner<'_> {
                     self.line_has_token = false;
                     self.pos += 1;
                 }
-                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b' ' => self.pos += 1,
+                b'\t' | b'\r' | 0x0C => {
+                    self.out[self.pos] = b' ';
+                    self.pos += 1;
+                }
                 // A struct literal in plain JSON (as KubeVela injects parameters and
                 // context) is handed to the parser as one token and decoded by a
                 // dedicated JSON reader: JSON is a subset of CUE with the same meaning.
@@ -155,9 +176,14 @@ impl Scanner<'_> {
                         line: self.line,
                         own_line: !self.line_has_token,
                     });
+                    self.out[start..self.pos].fill(b' ');
                 }
                 b'"' | b'\'' => {
-                    self.string(0);
+                    let closed = self.string(0);
+                    self.token(closed);
+                }
+                b'@' => {
+                    self.attribute();
                     self.token(true);
                 }
                 b'#' => {
@@ -166,14 +192,16 @@ impl Scanner<'_> {
                         n += 1;
                     }
                     if matches!(self.peek(n), b'"' | b'\'') {
+                        self.out[self.pos..self.pos + n].fill(RAW);
                         self.pos += n;
-                        self.string(n);
+                        let closed = self.string(n);
+                        self.token(closed);
                     } else {
                         while self.pos < self.src.len() && is_ident_byte(self.src[self.pos]) {
                             self.pos += 1;
                         }
+                        self.token(true);
                     }
-                    self.token(true);
                 }
                 b'0'..=b'9' => {
                     self.number();
@@ -247,14 +275,42 @@ impl Scanner<'_> {
         }
     }
 
+    /// Skips an attribute `@name(…)` whole: its body is free text, where `//`
+    /// does not start a comment. Parentheses nest, as the grammar has them.
+    fn attribute(&mut self) {
+        self.pos += 1;
+        while self.pos < self.src.len() && is_ident_byte(self.src[self.pos]) {
+            self.pos += 1;
+        }
+        if self.peek(0) != b'(' {
+            return;
+        }
+        let mut depth = 0usize;
+        while self.pos < self.src.len() {
+            match self.src[self.pos] {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                b'\n' => self.line += 1,
+                _ => {}
+            }
+            self.pos += 1;
+            if depth == 0 {
+                return;
+            }
+        }
+    }
+
     /// Scans a string whose opening quote is at `pos`, preceded by `hashes` `#`s.
-    fn string(&mut self, hashes: usize) {
+    /// Returns false when the string is not closed (the parser reports it).
+    fn string(&mut self, hashes: usize) -> bool {
+        let start = self.pos - hashes;
         let q = self.src[self.pos];
         let multi = self.peek(1) == q && self.peek(2) == q;
         self.pos += if multi { 3 } else { 1 };
         while self.pos < self.src.len() {
             let b = self.src[self.pos];
             if b == b'\\' && (0..hashes).all(|i| self.peek(1 + i) == b'#') {
+                self.out[self.pos + 1..self.pos + 1 + hashes].fill(RAW);
                 self.pos += 1 + hashes;
                 if self.peek(0) == b'(' {
                     self.pos += 1;
@@ -275,17 +331,24 @@ impl Scanner<'_> {
             };
             let quote_len = if multi { 3 } else { 1 };
             if closes && (0..hashes).all(|i| self.peek(quote_len + i) == b'#') {
-                self.pos += quote_len + hashes;
-                return;
+                self.pos += quote_len;
+                self.out[self.pos..self.pos + hashes].fill(RAW);
+                self.pos += hashes;
+                return true;
             }
             if b == b'\n' {
                 if !multi {
-                    return; // unterminated; the parser reports it
+                    break;
                 }
                 self.line += 1;
             }
+            if hashes > 0 && (b == q || b == b'\\') {
+                self.out[self.pos] = RAW;
+            }
             self.pos += 1;
         }
+        self.unterminated.get_or_insert(start);
+        false
     }
 }
 
@@ -431,13 +494,16 @@ mod tests {
     use super::*;
 
     fn marks(src: &str) -> String {
-        prepare(src).text.replace(MARKER as char, ";")
+        prepare(src)
+            .text
+            .replace(MARKER as char, ";")
+            .replace(RAW as char, "%")
     }
 
     #[test]
     fn inserts_after_trigger_tokens_only() {
         assert_eq!(marks("a: 1\nb: x +\n  2\n"), "a: 1;b: x +\n  2;");
-        assert_eq!(marks("a: {\n\tb: 1\n}\n"), "a: {\n\tb: 1;};");
+        assert_eq!(marks("a: {\n\tb: 1\n}\n"), "a: {\n b: 1;};");
         assert_eq!(marks("a: {\n}\n"), "a: \u{2}\n\u{3};");
         assert_eq!(marks("a: [...]\nb: c?\n"), "a: [...];b: c?;");
         assert_eq!(marks("x: _|_\n"), "x: _|_;");
@@ -448,7 +514,7 @@ mod tests {
         let p = prepare("// doc\na: 1 // tail\nb: 2");
         assert_eq!(
             p.text.replace(MARKER as char, ";"),
-            "// doc\na: 1 // tail;b: 2"
+            "      \na: 1        ;b: 2"
         );
         assert_eq!(p.comments.len(), 2);
         assert!(p.comments[0].own_line);
@@ -481,12 +547,29 @@ mod tests {
     #[test]
     fn strings_are_opaque() {
         assert_eq!(marks("a: \"x // y\"\n"), "a: \"x // y\";");
-        assert_eq!(marks("a: #\"x\"y\"#\n"), "a: #\"x\"y\"#;");
+        assert_eq!(marks("a: #\"x\"y\"#\n"), "a: %\"x%y\"%;");
+        assert_eq!(
+            marks("a: ##\"\\#(x)\\##(y)\\\"#\"##\n"),
+            "a: %%\"%#(x)\\%%(y)%%#\"%%;"
+        );
+        assert_eq!(marks("a: \"open\nb: 1\n"), "a: \"open\nb: 1;");
+        assert!(prepare("a: \"open\n").unterminated.is_some());
+        assert!(prepare("a: #\"x\"\n").unterminated.is_some());
         assert_eq!(
             marks("a: \"\"\"\n  x\n  \"\"\"\n"),
             "a: \"\"\"\n  x\n  \"\"\";"
         );
         assert_eq!(marks("a: \"\\(b + \"c\")\"\n"), "a: \"\\(b + \"c\")\";");
         assert_eq!(marks("a: 1e+3\n"), "a: 1e+3;");
+    }
+
+    #[test]
+    fn attribute_bodies_are_not_comments() {
+        let p = prepare("a: 1 @go(http://x, (y))\nb: 2 // c\n");
+        assert_eq!(
+            p.text.replace(MARKER as char, ";"),
+            "a: 1 @go(http://x, (y));b: 2     ;"
+        );
+        assert_eq!(p.comments.len(), 1);
     }
 }

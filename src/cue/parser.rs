@@ -87,6 +87,12 @@ pub fn parse_file(file: FileId, src: &str) -> Result<File, ParseError> {
             span: Span::new(file, at, at + 1),
         });
     }
+    if let Some(at) = prepared.unterminated {
+        return Err(ParseError {
+            message: "string literal not terminated".into(),
+            span: Span::new(file, at, at + 1),
+        });
+    }
     let mut pairs = CueParser::parse(Rule::file, &prepared.text)
         .map_err(|e| pest_error(file, src, &prepared.text, e))?;
     let top = pairs.next().expect("file rule always yields a pair");
@@ -148,7 +154,17 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
         .unwrap_or_else(|| "end of input".into());
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            // `bytes_lit` is the last alternative of an operand, tried only when no
+            // other could start there: the user is missing an expression.
+            let operand = positives.contains(&Rule::bytes_lit);
+            let mut names: Vec<&str> = positives
+                .iter()
+                .filter(|r| !(operand && **r == Rule::identifier))
+                .filter_map(|r| match r {
+                    Rule::bytes_lit => Some("expression"),
+                    r => rule_name(r),
+                })
+                .collect();
             names.sort_unstable();
             names.dedup();
             let in_list = names.contains(&"']'") && names.contains(&"','");
@@ -424,10 +440,6 @@ impl<'a> Builder<'a> {
             }
             r => {
                 let inner = inner(main).next().expect("label expr");
-                if inner.as_rule() == Rule::comprehension {
-                    let s = self.span(&inner);
-                    return self.err(s, "comprehension values not allowed in this position");
-                }
                 let e = self.alias_expr(inner)?;
                 if r == Rule::pattern_label {
                     LabelKind::Pattern(e)
@@ -728,11 +740,11 @@ impl<'a> Builder<'a> {
     /// Decodes a string or bytes literal into text and interpolation parts.
     fn string_parts(&mut self, p: Pair<Rule>) -> PResult<Vec<StrPart>> {
         let span = self.span(&p);
-        let text = p.as_str();
-        let hashes = text.bytes().take_while(|&b| b == b'#').count();
-        let body_pair = inner(p)
-            .find(|c| c.as_rule() != Rule::hashes)
-            .expect("string body");
+        let hashes = self.src[span.start as usize..]
+            .bytes()
+            .take_while(|&b| b == b'#')
+            .count();
+        let body_pair = inner(p).next().expect("string body");
         let multi = matches!(body_pair.as_rule(), Rule::str_multi | Rule::bytes_multi);
         // Raw segments (byte ranges in src) and interpolations, in order.
         enum Raw {

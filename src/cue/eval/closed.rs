@@ -11,7 +11,7 @@
 //! literal's group delegates to `#A`'s), and a definition's own literals,
 //! however many, union within its one group.
 
-use super::{CloseCtx, Engine};
+use super::{CloseCtx, Engine, Gid};
 use crate::cue::ir::{Decl, StructLit};
 use crate::cue::label::Label;
 use crate::cue::value::{ErrCode, VId, Value};
@@ -34,9 +34,9 @@ pub enum Source {
 #[derive(Clone, Debug, Default)]
 pub struct CloseState {
     /// Groups every field must satisfy.
-    pub required: Vec<u32>,
+    pub required: Vec<Gid>,
     /// Allowed-label sources per group.
-    pub sources: Vec<(u32, Source)>,
+    pub sources: Vec<(Gid, Source)>,
 }
 
 impl Engine {
@@ -45,7 +45,7 @@ impl Engine {
     }
 
     /// Marks `g` as required at `v`.
-    pub(crate) fn require(&mut self, v: VId, g: u32) {
+    pub(crate) fn require(&mut self, v: VId, g: Gid) {
         let st = self.close_state(v);
         if !st.required.contains(&g) {
             st.required.push(g);
@@ -53,7 +53,7 @@ impl Engine {
     }
 
     /// Adds an allowed-label source to group `g` at `v`.
-    pub(crate) fn add_source(&mut self, v: VId, g: u32, s: Source) {
+    pub(crate) fn add_source(&mut self, v: VId, g: Gid, s: Source) {
         self.close_state(v).sources.push((g, s));
     }
 
@@ -71,7 +71,7 @@ impl Engine {
         v: VId,
         cc: &CloseCtx,
         own: &CloseCtx,
-        closing: Option<u32>,
+        closing: Option<Gid>,
     ) -> CloseCtx {
         let inner = own.group.or(closing);
         match inner {
@@ -101,7 +101,7 @@ impl Engine {
         }
     }
 
-    fn allowed(&self, v: VId, g: u32, label: Label, seen: &mut Vec<u32>) -> bool {
+    fn allowed(&self, v: VId, g: Gid, label: Label, seen: &mut Vec<Gid>) -> bool {
         if seen.contains(&g) {
             return false;
         }
@@ -127,21 +127,17 @@ impl Engine {
                 return true;
             }
         }
-        let delegates: Vec<u32> = self
-            .delegates
-            .iter()
-            .filter(|(a, _)| *a == g)
-            .map(|(_, b)| *b)
-            .collect();
-        delegates
-            .into_iter()
-            .any(|d| self.allowed(v, d, label, seen))
+        let Some(delegates) = self.delegates.get(&g) else {
+            return false;
+        };
+        delegates.iter().any(|&d| self.allowed(v, d, label, seen))
     }
 
     /// Group `from` allows whatever group `to` allows, at every vertex.
-    pub(crate) fn delegate(&mut self, from: u32, to: u32) {
-        if !self.delegates.contains(&(from, to)) {
-            self.delegates.push((from, to));
+    pub(crate) fn delegate(&mut self, from: Gid, to: Gid) {
+        let ds = self.delegates.entry(from).or_default();
+        if !ds.contains(&to) {
+            ds.push(to);
         }
     }
 

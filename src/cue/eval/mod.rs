@@ -42,6 +42,9 @@ use std::rc::Rc;
 const MAX_VERTEX_DEPTH: u32 = 400;
 /// Nested evaluation calls beyond this are reported as an error.
 const MAX_EVAL_DEPTH: u32 = 10_000;
+/// log2 of the arena chunk size.
+const CHUNK_BITS: usize = 12;
+const CHUNK_MASK: usize = (1 << CHUNK_BITS) - 1;
 /// Vertices allocated by one engine beyond this end the evaluation with an
 /// error: a last defence against inputs that grow without bound.
 const MAX_VERTICES: usize = 4_000_000;
@@ -68,13 +71,16 @@ pub enum ArcType {
     Optional,
 }
 
+/// A closedness group id (non-zero, so `Option<Gid>` stays four bytes).
+pub type Gid = std::num::NonZeroU32;
+
 /// Closedness context a conjunct carries (see `closed.rs`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CloseCtx {
     /// The closed group whose literals declare the allowed fields here.
-    pub group: Option<u32>,
+    pub group: Option<Gid>,
     /// The group that collects allowed labels at this vertex.
-    pub target: Option<u32>,
+    pub target: Option<Gid>,
     /// True for embeddings (they add allowed labels but impose no limit).
     pub embedded: bool,
     /// True when the conjunct comes from an optional field, a pattern or a
@@ -269,8 +275,8 @@ pub struct Vertex {
     pub built: bool,
     /// Set once a full walk found no error in this subtree (existence tests repeat it often).
     pub deep_ok: bool,
-    /// Contributions.
-    pub conjuncts: Vec<Conjunct>,
+    /// Contributions (most vertices have exactly one, kept inline).
+    pub conjuncts: smallvec::SmallVec<[Conjunct; 1]>,
     /// Accumulated scalar value (`Top` for structs and lists).
     pub value: Value,
     /// Children, in insertion order.
@@ -308,6 +314,8 @@ pub struct Extra {
     pub ref_infos: Vec<Rc<FieldInfo>>,
     /// Validators on composite values (`struct.MinFields(1)`).
     pub validators: Vec<super::value::Validator>,
+    /// Label index of large structs.
+    pub arc_index: Option<crate::cue::fxhash::FxHashMap<Label, VId>>,
     /// Set when the value was computed while a vertex it depends on was still
     /// being expanded (a cycle): it is recomputed once those are done.
     pub provisional: Vec<VId>,
@@ -326,7 +334,7 @@ impl Vertex {
             patterns_live: false,
             built: false,
             deep_ok: false,
-            conjuncts: Vec::new(),
+            conjuncts: smallvec::SmallVec::new(),
             value: Value::Top,
             arcs: Vec::new(),
             list: None,
@@ -378,7 +386,10 @@ impl Vertex {
 /// The evaluation context: the vertex arena and evaluation state.
 #[derive(Default)]
 pub struct Engine {
-    pub(crate) vertices: Vec<Vertex>,
+    /// The arena, in fixed-size chunks: growing never moves vertices or
+    /// over-allocates by more than one chunk.
+    chunks: Vec<Vec<Vertex>>,
+    count: usize,
     next_group: u32,
     depth: u32,
     /// Active (into, from) reference copies, to stop reference cycles.
@@ -390,7 +401,7 @@ pub struct Engine {
     /// Position of the outermost reference being copied (orders its literals).
     order_ref: Option<Span>,
     /// Closedness delegation between groups: (a, b) means group a allows what b allows.
-    delegates: Vec<(u32, u32)>,
+    delegates: crate::cue::fxhash::FxHashMap<Gid, Vec<Gid>>,
     /// Provenance of the conjunct being processed.
     cur_via: Via,
     /// The vertex whose sole conjunct (a plain reference) is being processed.
@@ -407,15 +418,17 @@ impl Engine {
 
     /// Number of vertices allocated (a cost measure).
     pub fn vertex_count(&self) -> usize {
-        self.vertices.len()
+        self.count
     }
 
     pub(crate) fn v(&self, id: VId) -> &Vertex {
-        &self.vertices[id.0 as usize]
+        let i = id.0 as usize;
+        &self.chunks[i >> CHUNK_BITS][i & CHUNK_MASK]
     }
 
     pub(crate) fn vm(&mut self, id: VId) -> &mut Vertex {
-        &mut self.vertices[id.0 as usize]
+        let i = id.0 as usize;
+        &mut self.chunks[i >> CHUNK_BITS][i & CHUNK_MASK]
     }
 
     /// A new root vertex.
@@ -425,8 +438,14 @@ impl Engine {
 
     pub(crate) fn alloc(&mut self, parent: Option<VId>, label: Label) -> VId {
         let depth = parent.map_or(0, |p| self.v(p).depth + 1);
-        let id = VId(self.vertices.len() as u32);
-        self.vertices.push(Vertex::new(parent, label, depth));
+        let id = VId(self.count as u32);
+        if self.count & CHUNK_MASK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK_MASK + 1));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(Vertex::new(parent, label, depth));
+        }
+        self.count += 1;
         id
     }
 
@@ -443,9 +462,9 @@ impl Engine {
         v
     }
 
-    fn fresh_group(&mut self) -> u32 {
+    fn fresh_group(&mut self) -> Gid {
         self.next_group += 1;
-        self.next_group
+        Gid::new(self.next_group).unwrap_or(Gid::MIN)
     }
 
     /// The field path of a vertex, CUE style (`a.b.0.c`).
@@ -554,7 +573,7 @@ impl Engine {
 
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        self.depth <= MAX_EVAL_DEPTH && self.vertices.len() <= MAX_VERTICES
+        self.depth <= MAX_EVAL_DEPTH && self.count <= MAX_VERTICES
     }
 
     fn leave(&mut self) {

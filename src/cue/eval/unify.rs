@@ -13,6 +13,9 @@ use crate::source::Span;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Structs with more arcs than this look labels up in an index.
+const ARC_INDEX_MIN: usize = 32;
+
 impl Engine {
     /// Processes a vertex's conjuncts (once). Children stay unprocessed.
     ///
@@ -1081,6 +1084,23 @@ impl Engine {
         }
         let a = self.alloc(Some(v), label);
         self.vm(v).arcs.push(a);
+        if self.v(v).arcs.len() > ARC_INDEX_MIN {
+            // Large structs (a root with a thousand components) get a label index.
+            let mut idx = self
+                .vm(v)
+                .ext
+                .as_mut()
+                .and_then(|x| x.arc_index.take())
+                .unwrap_or_default();
+            if idx.is_empty() {
+                for &b in &self.v(v).arcs {
+                    idx.insert(self.v(b).label, b);
+                }
+            } else {
+                idx.insert(label, a);
+            }
+            self.vm(v).ext_mut().arc_index = Some(idx);
+        }
         if self.v(v).patterns_live {
             self.ensure_patterns(v, a);
         }
@@ -1089,11 +1109,13 @@ impl Engine {
 
     /// The arc `label` of `v` if it exists (no expansion).
     pub(crate) fn find_arc(&self, v: VId, label: Label) -> Option<VId> {
-        self.v(v)
-            .arcs
-            .iter()
-            .copied()
-            .find(|&a| self.v(a).label == label)
+        let vx = self.v(v);
+        if vx.arcs.len() > ARC_INDEX_MIN
+            && let Some(idx) = vx.ext().and_then(|x| x.arc_index.as_ref())
+        {
+            return idx.get(&label).copied();
+        }
+        vx.arcs.iter().copied().find(|&a| self.v(a).label == label)
     }
 
     /// Looks up an arc after expanding `v` (its patterns applied).
