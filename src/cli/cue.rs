@@ -26,7 +26,7 @@ pub(super) enum OutFormat {
 
 #[derive(Args)]
 pub(super) struct ExportArgs {
-    /// CUE files (unified into one value).
+    /// CUE files, or directories whose `.cue` files to take (unified into one value).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Export this expression instead of the whole value (repeatable).
@@ -39,7 +39,7 @@ pub(super) struct ExportArgs {
 
 #[derive(Args)]
 pub(super) struct EvalArgs {
-    /// CUE files.
+    /// CUE files, or directories whose `.cue` files to take.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Evaluate this expression instead of the whole value (repeatable).
@@ -49,7 +49,7 @@ pub(super) struct EvalArgs {
 
 #[derive(Args)]
 pub(super) struct VetArgs {
-    /// CUE files.
+    /// CUE files, or directories whose `.cue` files to take.
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -62,13 +62,41 @@ pub(super) fn run(c: CueCommand) -> u8 {
     }
 }
 
+/// Files as given, with each directory replaced by its `.cue` files in name order
+/// (as `cue export ./dir` takes a package's files).
+fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
+    let mut out = Vec::new();
+    for a in args {
+        if !a.is_dir() {
+            out.push(a.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(a).map_err(|e| {
+            eprintln!("velac: cannot read directory {}: {e}", a.display());
+            EXIT_USAGE
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "cue"))
+            .collect();
+        if files.is_empty() {
+            eprintln!("velac: no .cue files in {}", a.display());
+            return Err(EXIT_USAGE);
+        }
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
+}
+
 fn load(
     files: &[PathBuf],
     exprs: &[String],
 ) -> Result<(Evaluation, Vec<Option<crate::cue::value::VId>>), u8> {
     let mut sources = SourceMap::new();
     let mut ids = Vec::new();
-    for f in files {
+    for f in expand(files)? {
+        let f = &f;
         match std::fs::read_to_string(f) {
             Ok(t) => ids.push(sources.add(f.display().to_string(), t)),
             Err(e) => {

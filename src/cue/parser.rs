@@ -72,14 +72,18 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
             | Op::prefix(Rule::pre_default)
             | Op::prefix(Rule::pre_neg)
             | Op::prefix(Rule::pre_pos))
-        .op(Op::postfix(Rule::selector)
-            | Op::postfix(Rule::index)
-            | Op::postfix(Rule::slice)
-            | Op::postfix(Rule::call))
+        .op(Op::postfix(Rule::selector) | Op::postfix(Rule::subscript) | Op::postfix(Rule::call))
 });
+
+/// Most rule attempts one parse may make. Real files need well under a hundred per
+/// byte; the bound stops input crafted to make a PEG backtrack for ages (a few
+/// seconds of work at most) with an error instead.
+const PARSE_CALL_LIMIT: usize = 400_000_000;
 
 /// Parses one file. `file` is the id spans will carry.
 pub fn parse_file(file: FileId, src: &str) -> Result<File, ParseError> {
+    static LIMIT: std::sync::Once = std::sync::Once::new();
+    LIMIT.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(PARSE_CALL_LIMIT)));
     let prepared = lexer::prepare(src);
     if let Some(at) = prepared.too_deep {
         return Err(ParseError {
@@ -119,9 +123,9 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::rbrace => "'}'",
         Rule::rbrack => "']'",
         Rule::rparen => "')'",
-        Rule::expr | Rule::alias_expr | Rule::embedding => "expression",
+        Rule::expr | Rule::alias_expr => "expression",
         Rule::identifier => "identifier",
-        Rule::label | Rule::field => "label",
+        Rule::field => "label",
         Rule::string_lit | Rule::str_single | Rule::str_multi => "string",
         Rule::number => "number",
         Rule::struct_lit => "'{'",
@@ -175,6 +179,9 @@ fn pest_error(file: FileId, src: &str, text: &str, e: pest::error::Error<Rule>) 
             } else {
                 format!("expected {}, found {found}", names.join(" or "))
             }
+        }
+        ErrorVariant::CustomError { message } if message.contains("call limit") => {
+            "input too complex to parse (parser step limit reached)".to_string()
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
@@ -323,11 +330,7 @@ impl<'a> Builder<'a> {
     fn decl(&mut self, p: Pair<Rule>) -> PResult<Decl> {
         let span = self.span(&p);
         Ok(match p.as_rule() {
-            Rule::field => Decl::Field(Box::new(self.field(p)?)),
-            Rule::embedding => {
-                let e = inner(p).next().expect("embedding expr");
-                Decl::Embed(self.alias_expr(e)?)
-            }
+            Rule::field => self.field(p)?,
             Rule::comprehension => Decl::Comprehension(Box::new(self.comprehension(p)?)),
             Rule::let_clause => Decl::Let(Box::new(self.let_clause(p)?)),
             Rule::ellipsis => {
@@ -352,20 +355,38 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn field(&mut self, p: Pair<Rule>) -> PResult<Field> {
+    /// A field `l1: l2: … : value @attrs`, or an embedding when no `:` follows the
+    /// first expression (the grammar parses both the same way, once).
+    fn field(&mut self, p: Pair<Rule>) -> PResult<Decl> {
         let mut span = self.span(&p);
-        let mut labels = Vec::new();
-        let mut value = None;
+        let mut exprs: Vec<(Expr, Constraint)> = Vec::new();
         let mut attrs = Vec::new();
         for c in inner(p) {
             match c.as_rule() {
-                Rule::label => labels.push(self.label(c)?),
-                Rule::alias_expr => value = Some(self.alias_expr(c)?),
+                Rule::alias_expr | Rule::expr => {
+                    exprs.push((self.alias_expr(c)?, Constraint::Regular));
+                }
+                Rule::label_mark => {
+                    if let Some(last) = exprs.last_mut() {
+                        last.1 = if c.as_str() == "?" {
+                            Constraint::Optional
+                        } else {
+                            Constraint::Required
+                        };
+                    }
+                }
                 Rule::attribute => attrs.push(self.attribute(&c)),
                 _ => {}
             }
         }
-        let mut value = value.expect("field value");
+        let (mut value, _) = exprs.pop().expect("field value");
+        if exprs.is_empty() {
+            return Ok(Decl::Embed(value));
+        }
+        let mut labels = Vec::with_capacity(exprs.len());
+        for (e, c) in exprs {
+            labels.push(self.label_of(e, c)?);
+        }
         // pest's span may include a trailing comment skipped before a failed attribute.
         span.end = attrs.last().map_or(value.span.end, |a| a.span.end);
         let (docs, line_comment) = self.docs_for(span);
@@ -395,7 +416,7 @@ impl<'a> Builder<'a> {
             label = outer;
             constraint = outer_c;
         }
-        Ok(Field {
+        Ok(Decl::Field(Box::new(Field {
             label,
             constraint,
             value,
@@ -403,49 +424,43 @@ impl<'a> Builder<'a> {
             docs,
             line_comment,
             span,
-        })
+        })))
     }
 
-    fn label(&mut self, p: Pair<Rule>) -> PResult<(Label, Constraint)> {
-        let mut constraint = Constraint::Regular;
-        let mut parts = Vec::new();
-        for c in inner(p) {
-            if c.as_rule() == Rule::alias_eq {
-                continue;
-            }
-            if c.as_rule() == Rule::label_mark {
-                constraint = if c.as_str() == "?" {
-                    Constraint::Optional
-                } else {
-                    Constraint::Required
-                };
-            } else {
-                parts.push(c);
-            }
-        }
-        let main = parts.pop().expect("label kind");
-        let alias = parts.pop().map(|a| self.ident(&a));
-        let span = self.span(&main);
-        let kind = match main.as_rule() {
-            Rule::identifier => LabelKind::Ident(main.as_str().to_string()),
-            Rule::string_lit => {
-                let parts = self.string_parts(main)?;
-                match single_text(&parts) {
-                    Some(s) => LabelKind::String(s),
-                    None => LabelKind::Dynamic(Expr {
-                        kind: ExprKind::String(parts),
-                        span,
-                    }),
+    /// The label an expression before `:` stands for: an identifier, a string, `(expr)`,
+    /// `[pattern]`, each optionally behind an alias `X=`.
+    fn label_of(&self, e: Expr, constraint: Constraint) -> PResult<(Label, Constraint)> {
+        let (alias, e) = match e.kind {
+            ExprKind::Alias(id, inner) => (Some(id), *inner),
+            kind => (None, Expr { kind, span: e.span }),
+        };
+        let span = e.span;
+        let kind = match e.kind {
+            ExprKind::Ident(name) => LabelKind::Ident(name),
+            ExprKind::Null => LabelKind::Ident("null".into()),
+            ExprKind::Bool(b) => LabelKind::Ident(b.to_string()),
+            ExprKind::String(parts) => match single_text(&parts) {
+                Some(s) => LabelKind::String(s),
+                None => LabelKind::Dynamic(Expr {
+                    kind: ExprKind::String(parts),
+                    span,
+                }),
+            },
+            ExprKind::Paren(inner) => LabelKind::Dynamic(*inner),
+            ExprKind::List(mut elems) if elems.len() == 1 => match elems.pop() {
+                Some(ListElem::Expr(p)) if constraint == Constraint::Regular => {
+                    LabelKind::Pattern(p)
                 }
-            }
-            r => {
-                let inner = inner(main).next().expect("label expr");
-                let e = self.alias_expr(inner)?;
-                if r == Rule::pattern_label {
-                    LabelKind::Pattern(e)
-                } else {
-                    LabelKind::Dynamic(e)
+                Some(ListElem::Expr(_)) => {
+                    return self.err(span, "a pattern constraint cannot be optional or required");
                 }
+                _ => return self.err(span, "expected a label, found a list"),
+            },
+            _ => {
+                return self.err(
+                    span,
+                    "expected a label (identifier, string, (expr) or [pattern])",
+                );
             }
         };
         Ok((Label { alias, kind, span }, constraint))
@@ -655,25 +670,24 @@ impl<'a> Builder<'a> {
                 };
                 ExprKind::Selector(Box::new(lhs), name, cspan)
             }
-            Rule::index => {
-                let e = self.expr(inner(op).next().expect("index expr"))?;
-                ExprKind::Index(Box::new(lhs), Box::new(e))
-            }
-            Rule::slice => {
-                let text = op.as_str();
+            Rule::subscript => {
                 let mut lo = None;
                 let mut hi = None;
+                let mut slice = false;
                 for c in inner(op) {
-                    let off = c.as_span().start() - (span.end as usize - text.len());
-                    let colon = text.find(':').unwrap_or(0);
-                    let e = Box::new(self.expr(c)?);
-                    if off < colon {
-                        lo = Some(e);
+                    if c.as_rule() == Rule::colon {
+                        slice = true;
+                    } else if slice {
+                        hi = Some(Box::new(self.expr(c)?));
                     } else {
-                        hi = Some(e);
+                        lo = Some(Box::new(self.expr(c)?));
                     }
                 }
-                ExprKind::Slice(Box::new(lhs), lo, hi)
+                match (slice, lo) {
+                    (true, lo) => ExprKind::Slice(Box::new(lhs), lo, hi),
+                    (false, Some(i)) => ExprKind::Index(Box::new(lhs), i),
+                    (false, None) => return self.err(span, "expected an index expression"),
+                }
             }
             _ => {
                 let args = inner(op)
@@ -1160,8 +1174,79 @@ mod tests {
             "a: \"unterminated",
             "a: [1 2]",
             "a: b:",
+            "a + b: 1",
+            "1: x",
+            "[...]: x",
+            "[a, b]: x",
+            "[string]?: int",
+            "a: x[]",
+            "a: #\"raw\"",
         ] {
             assert!(parse_file(FileId(0), bad).is_err(), "{bad}");
+        }
+    }
+
+    fn first_label(src: &str) -> (Label, Constraint) {
+        match parse(src).decls.into_iter().next() {
+            Some(Decl::Field(f)) => (f.label, f.constraint),
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn expressions_before_a_colon_become_labels() {
+        let (l, c) = first_label("X=[=~\"^a\"]: int");
+        assert!(matches!(l.kind, LabelKind::Pattern(_)));
+        assert_eq!(l.alias.map(|a| a.name).as_deref(), Some("X"));
+        assert_eq!(c, Constraint::Regular);
+        let (l, c) = first_label("(k)?: v");
+        assert!(matches!(l.kind, LabelKind::Dynamic(_)));
+        assert_eq!(c, Constraint::Optional);
+        let (l, c) = first_label("\"a-b\"!: v");
+        assert!(matches!(l.kind, LabelKind::String(ref s) if s == "a-b"));
+        assert_eq!(c, Constraint::Required);
+        let (l, _) = first_label("\"x-\\(k)\": v");
+        assert!(matches!(l.kind, LabelKind::Dynamic(_)));
+        let (l, _) = first_label("true: 1");
+        assert!(matches!(l.kind, LabelKind::Ident(ref s) if s == "true"));
+        // No `:`: an embedding, also when it starts like a label.
+        for emb in ["[1]", "(a)", "\"s\"", "x.y", "{a: 1}"] {
+            assert!(matches!(parse(emb).decls[0], Decl::Embed(_)), "{emb}");
+        }
+    }
+
+    #[test]
+    fn index_and_slice_share_their_rule() {
+        let ExprKind::Slice(_, lo, hi) = first_value("a: x[1:]") else {
+            panic!()
+        };
+        assert!(lo.is_some() && hi.is_none());
+        let ExprKind::Slice(_, lo, hi) = first_value("a: x[:2]") else {
+            panic!()
+        };
+        assert!(lo.is_none() && hi.is_some());
+        assert!(matches!(first_value("a: x[{b: 1}.b]"), ExprKind::Index(..)));
+    }
+
+    /// Inputs that made the PEG parse some part twice per nesting level, hence
+    /// exponentially often, now parse in linear time; were it to return, these
+    /// would exhaust the parser's step limit and fail with "too complex".
+    #[test]
+    fn nesting_never_backtracks_exponentially() {
+        let deep = 60;
+        let cases = [
+            format!("a: {}1{}", "x[".repeat(deep), "]".repeat(deep)),
+            format!("a: {}1{}", "[".repeat(deep), "]".repeat(deep)),
+            format!("{}1{}", "{[".repeat(deep), "]}".repeat(deep)),
+            format!("a: {}1{}", "{b: [".repeat(deep), "]}".repeat(deep)),
+            format!("a: {}1{}", "(".repeat(deep), ")".repeat(deep)),
+        ];
+        for c in &cases {
+            parse(c);
+            // The same text with a syntax error at the very end must fail normally.
+            let bad = format!("{c} +");
+            let e = parse_file(FileId(0), &bad).expect_err("trailing operator");
+            assert!(!e.message.contains("too complex"), "{}", e.message);
         }
     }
 
