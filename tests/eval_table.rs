@@ -217,3 +217,34 @@ fn lists_and_interpolation() {
     fails("a: \"\\({a: 1})\"", &["a"]);
     ok("a: len([1, 2]) + len(\"abc\") + len({x: 1})", r#"{"a":6}"#);
 }
+
+/// Vertices an evaluation of `src` creates: a deterministic measure of work.
+fn vertices(src: &str) -> usize {
+    let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
+    let root = ev.root;
+    let _ = ev.export(root);
+    ev.engine.vertex_count()
+}
+
+/// Repeating a disjunction whose alternatives conflict with each other must cost
+/// work linear in the repetitions (as CUE's benchmark tests require), not the size
+/// of the product of alternatives: 2^32 and 4^16 here.
+#[test]
+fn repeated_disjunctions_stay_linear() {
+    let pat = "pat: {[string]: 1} | {a: 2}\n".repeat(32);
+    let list = "list: [1] | [2] | [3] | [4]\n".repeat(15) + "list: [2] | [2] | [3] | [4]\n";
+    for src in [pat, list] {
+        let small = vertices(&src[..src.len() / 4]);
+        let full = vertices(&src);
+        assert!(full < 20 * small.max(50), "{full} vertices for {src}");
+    }
+    // Both alternatives survive, neither is a default: the value is ambiguous.
+    fails(
+        &"pat: {[string]: 1} | {a: 2}\n".repeat(32),
+        &["pat (incomplete)"],
+    );
+    ok(
+        &("x: *{[string]: 1} | {a: 2}\n".repeat(32) + "x: b: 1\n"),
+        r#"{"x": {"b": 1}}"#,
+    );
+}

@@ -229,6 +229,19 @@ impl Engine {
         if self.try_scalar_disjunctions(v, &disjs) {
             return;
         }
+        // Branching on the first disjunction expands every branch, which resolves the
+        // rest inside it: a tree as wide as the product of the alternatives. Unification
+        // only adds, so a conflict already present below `v` dooms every branch; finding
+        // it here prunes the tree to the consistent choices (linear for CUE's
+        // `l: [1] | [2]` repeated n times, instead of 2^n).
+        if disjs.len() > 1 {
+            // Patterns (`[string]: 1`) are otherwise applied after the disjunctions.
+            self.apply_patterns(v);
+            if let Some(e) = self.deep_error(v) {
+                self.set_err(v, e);
+                return;
+            }
+        }
         let first = &disjs[0];
         let mut base = self.v(v).choices.as_deref().cloned().unwrap_or_default();
         // Choices index disjunctions in encounter order; pad for any resolved inline.

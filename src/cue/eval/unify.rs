@@ -1135,7 +1135,7 @@ impl Engine {
         }
     }
 
-    fn apply_patterns(&mut self, v: VId) {
+    pub(crate) fn apply_patterns(&mut self, v: VId) {
         if self.v(v).patterns().is_empty() {
             return;
         }
