@@ -248,3 +248,16 @@ fn repeated_disjunctions_stay_linear() {
         r#"{"x": {"b": 1}}"#,
     );
 }
+
+/// Shared structure that leads back into itself is an infinite value: every walk
+/// over it (export, error search, `cue eval` text) ends with a structural cycle
+/// instead of following it (fuzzer-found: this ran until memory ran out).
+#[test]
+fn cycles_through_shared_structure_end() {
+    let src = "f: {f: f3}\nf3: f & {ref: f2}\nf2: f & {ref: 1}\n";
+    let e = run(src).expect_err("structural cycle");
+    assert!(e.contains(&"f3.f".to_string()), "{e:?}");
+    let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
+    let root = ev.root;
+    assert!(ev.format(root).contains("_|_ // structural cycle"));
+}

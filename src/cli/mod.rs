@@ -5,8 +5,8 @@ mod cue;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
-/// Stack size for the evaluation thread.
-pub const STACK_SIZE: usize = 512 * 1024 * 1024;
+/// Stack size for the evaluation thread (see [`crate::cue::STACK_SIZE`]).
+pub use crate::cue::STACK_SIZE;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;

@@ -12,6 +12,7 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
+        let outer = self.walk_begin();
         if self.v(v).parent.is_none() && self.v(v).is_struct && self.v(v).err.is_none() {
             self.format_fields(v, 0, &mut out);
             if out.ends_with('\n') {
@@ -20,6 +21,7 @@ impl Engine {
         } else {
             self.format_value(v, 0, &mut out);
         }
+        self.walk_end(outer);
         out
     }
 
@@ -51,6 +53,15 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
+        if let Err(e) = self.walk_enter(v) {
+            out.push_str(&format!("_|_ // {}", e.msg));
+            return;
+        }
+        self.format_vertex(v, indent, out);
+        self.walk_leave();
+    }
+
+    fn format_vertex(&mut self, v: VId, indent: usize, out: &mut String) {
         if let Some(e) = self.v(v).err.clone() {
             out.push_str(&format!("_|_ // {}", e.msg.replace('\n', " ")));
             return;

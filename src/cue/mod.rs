@@ -7,12 +7,22 @@
 //! 3. [`Evaluation`]: programs unified into one root [`eval::Engine`] vertex;
 //! 4. [`Evaluation::export`]: a vertex → JSON, or every error with its path and positions.
 //!
+//!
+//! Parsing and evaluation recurse along the nesting of the input. The lexer
+//! bounds source nesting and the engine bounds value depth, so a run always
+//! ends, but deep inputs within those bounds need more stack than a default
+//! thread has: evaluate them on a thread with [`STACK_SIZE`], as the CLI does.
+//!
 //! ```
 //! use velac::cue::Evaluation;
 //! let mut ev = Evaluation::from_source("example.cue", "a: *1 | 2\nb: a + 1").unwrap();
 //! let root = ev.root;
 //! assert_eq!(ev.export(root).unwrap(), serde_json::json!({"a": 1, "b": 2}));
 //! ```
+
+/// Stack that evaluating any input within the engine's limits fits in (only the
+/// touched part is ever mapped).
+pub const STACK_SIZE: usize = 512 * 1024 * 1024;
 
 pub mod ast;
 pub mod builtins;

@@ -147,46 +147,23 @@ impl Engine {
 
     /// Converts a value to concrete data (structs keep their export order).
     pub(crate) fn data_of(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {
+        let outer = self.walk_begin();
+        let d = self.data_walk(v, span);
+        self.walk_end(outer);
+        d
+    }
+
+    fn data_walk(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {
         let v = self.concrete(v, span)?;
         match v {
             Value::Vertex(w) => {
                 if let Some(e) = self.vertex_error(w) {
                     return Err(e);
                 }
-                if self.v(w).list.is_some() {
-                    let arcs = self.v(w).arcs.clone();
-                    let mut out = Vec::with_capacity(arcs.len());
-                    for a in arcs {
-                        out.push(self.data_of(Value::Vertex(a), span)?);
-                    }
-                    Ok(Data::List(out))
-                } else {
-                    let arcs = self.ordered_arcs(w);
-                    let mut out = Vec::new();
-                    for a in arcs {
-                        let (label, at) = (self.v(a).label, self.v(a).arc_type);
-                        if !matches!(label, Label::Str(_)) {
-                            continue;
-                        }
-                        match at {
-                            ArcType::Regular => {
-                                out.push((label.key_text(), self.data_of(Value::Vertex(a), span)?))
-                            }
-                            ArcType::Required => {
-                                return Err(bottom(
-                                    ErrCode::Incomplete,
-                                    format!(
-                                        "field is required but not present: {}",
-                                        label.selector()
-                                    ),
-                                    vec![span],
-                                ));
-                            }
-                            ArcType::Optional => {}
-                        }
-                    }
-                    Ok(Data::Struct(out))
-                }
+                self.walk_enter(w)?;
+                let d = self.data_of_vertex(w, span);
+                self.walk_leave();
+                d
             }
             Value::Func(_) => Err(bottom(
                 ErrCode::Eval,
@@ -201,6 +178,39 @@ impl Engine {
                 )
             }),
         }
+    }
+
+    fn data_of_vertex(&mut self, w: VId, span: Span) -> Result<Data, Rc<Bottom>> {
+        if self.v(w).list.is_some() {
+            let arcs = self.v(w).arcs.clone();
+            let mut out = Vec::with_capacity(arcs.len());
+            for a in arcs {
+                out.push(self.data_walk(Value::Vertex(a), span)?);
+            }
+            return Ok(Data::List(out));
+        }
+        let arcs = self.ordered_arcs(w);
+        let mut out = Vec::new();
+        for a in arcs {
+            let (label, at) = (self.v(a).label, self.v(a).arc_type);
+            if !matches!(label, Label::Str(_)) {
+                continue;
+            }
+            match at {
+                ArcType::Regular => {
+                    out.push((label.key_text(), self.data_walk(Value::Vertex(a), span)?))
+                }
+                ArcType::Required => {
+                    return Err(bottom(
+                        ErrCode::Incomplete,
+                        format!("field is required but not present: {}", label.selector()),
+                        vec![span],
+                    ));
+                }
+                ArcType::Optional => {}
+            }
+        }
+        Ok(Data::Struct(out))
     }
 
     /// The concrete data of a vertex (export semantics), if it has no error.

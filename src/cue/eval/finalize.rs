@@ -52,7 +52,9 @@ impl Engine {
     pub fn export(&mut self, v: VId) -> Result<serde_json::Value, ExportErrors> {
         let mut sink = ValueSink::default();
         let mut errs = Vec::new();
+        let outer = self.walk_begin();
         let ok = self.export_into(v, &mut sink, &mut errs);
+        self.walk_end(outer);
         match sink.finish() {
             Some(j) if ok && errs.is_empty() => Ok(j),
             _ => Err(ExportErrors(errs)),
@@ -65,7 +67,9 @@ impl Engine {
     pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
         let mut sink = TextSink::default();
         let mut errs = Vec::new();
+        let outer = self.walk_begin();
         let ok = self.export_into(v, &mut sink, &mut errs);
+        self.walk_end(outer);
         if ok && errs.is_empty() {
             sink.out.push('\n');
             Ok(sink.out)
@@ -84,6 +88,16 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
+        if let Err(e) = self.walk_enter(v) {
+            self.push_err(v, &e, errs);
+            return false;
+        }
+        let ok = self.export_vertex(v, sink, errs);
+        self.walk_leave();
+        ok
+    }
+
+    fn export_vertex(&mut self, v: VId, sink: &mut dyn Sink, errs: &mut Vec<ExportError>) -> bool {
         if let Some(e) = self.v(v).err.clone() {
             self.push_err(v, &e, errs);
             return false;
@@ -227,7 +241,10 @@ impl Engine {
 
     /// The first real (not incomplete) error in a vertex or below it.
     pub(crate) fn deep_error(&mut self, v: VId) -> Option<Rc<Bottom>> {
-        self.deep_error_at(v, 0)
+        let outer = self.walk_begin();
+        let e = self.deep_error_at(v, 0);
+        self.walk_end(outer);
+        e
     }
 
     fn deep_error_at(&mut self, v: VId, depth: u32) -> Option<Rc<Bottom>> {
@@ -264,8 +281,13 @@ impl Engine {
                 }
                 continue;
             }
-            if let Some(e) = self.deep_error_at(a, depth + 1) {
+            if let Err(e) = self.walk_enter(a) {
                 return Some(e);
+            }
+            let e = self.deep_error_at(a, depth + 1);
+            self.walk_leave();
+            if e.is_some() {
+                return e;
             }
         }
         // A subtree still waiting on a cycle may change; only settled ones are remembered.

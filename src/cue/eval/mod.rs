@@ -408,12 +408,43 @@ pub struct Engine {
     sole_ref: Option<VId>,
     /// (expression, environment) of temporary vertices, by vertex.
     temp_keys: crate::cue::fxhash::FxHashMap<VId, (usize, usize)>,
+    /// Vertices on the path of the walk in progress (export, error search, data,
+    /// formatting); see [`Engine::walk_enter`].
+    walk: Vec<VId>,
 }
 
 impl Engine {
     /// A fresh engine.
     pub fn new() -> Engine {
         Engine::default()
+    }
+
+    /// Starts a walk from the top: a walk started while another one is suspended
+    /// (evaluation inside an export can search for errors) has a path of its own.
+    pub(crate) fn walk_begin(&mut self) -> Vec<VId> {
+        std::mem::take(&mut self.walk)
+    }
+
+    /// Ends a walk started with [`Engine::walk_begin`].
+    pub(crate) fn walk_end(&mut self, outer: Vec<VId>) {
+        self.walk = outer;
+    }
+
+    /// Steps into `v` during a walk. Shared structure that leads back to a vertex
+    /// on the path is an infinite value: a structural cycle, reported instead of
+    /// walked forever.
+    pub(crate) fn walk_enter(&mut self, v: VId) -> Result<(), Rc<Bottom>> {
+        if self.walk.contains(&v) {
+            let spans = self.v(v).conjuncts.iter().take(2).map(|c| c.span).collect();
+            return Err(bottom(ErrCode::StructuralCycle, "structural cycle", spans));
+        }
+        self.walk.push(v);
+        Ok(())
+    }
+
+    /// Steps back out of the vertex last entered.
+    pub(crate) fn walk_leave(&mut self) {
+        self.walk.pop();
     }
 
     /// Number of vertices allocated (a cost measure).
