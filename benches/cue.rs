@@ -9,6 +9,10 @@ use std::path::Path;
 use velac::cue::{Evaluation, load, parser};
 use velac::source::{FileId, SourceMap};
 
+// The binary's allocator, so that figures are what `velac` pays.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
