@@ -9,6 +9,15 @@
 //! Deliberate divergences live in `tests/conformance_overrides.json` with a reason.
 //! Error text is never compared. Run with `--nocapture` to see the figures.
 
+/// Writes straight to stderr, past the test harness's capture: skip notices and
+/// figures must show in every run, not only when a test fails.
+macro_rules! report {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -21,7 +30,7 @@ fn shared() -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!(
+        report!(
             "skipped: {} is absent (conformance material not available)",
             p.display()
         );
@@ -188,7 +197,7 @@ fn traps_all_match() {
             (Err(_), true) => {}
         }
     }
-    eprintln!(
+    report!(
         "traps: {}/{} match",
         cases.len() - failures.len(),
         cases.len()
@@ -321,7 +330,7 @@ fn cue_v0141_goldens() {
             100.0 * a as f64 / b as f64
         }
     };
-    eprintln!(
+    report!(
         "KubeVela subset: ok values equal {}/{} ({:.1} %), status agreement {}/{} ({:.1} %)",
         kv.ok_equal,
         kv.ok_total,
@@ -330,7 +339,7 @@ fn cue_v0141_goldens() {
         kv.records,
         pct(kv.status_agree, kv.records)
     );
-    eprintln!(
+    report!(
         "all single-file tests: ok values equal {}/{} ({:.1} %), status agreement {}/{} ({:.1} %)",
         all.ok_equal,
         all.ok_total,
@@ -339,10 +348,10 @@ fn cue_v0141_goldens() {
         all.records,
         pct(all.status_agree, all.records)
     );
-    eprintln!("slowest input: {} ({:?})", slowest.0, slowest.1);
+    report!("slowest input: {} ({:?})", slowest.0, slowest.1);
     if std::env::var_os("VELAC_CONFORMANCE_VERBOSE").is_some() {
         for m in &mismatches {
-            eprintln!("  {m}");
+            report!("  {m}");
         }
     }
     assert!(

