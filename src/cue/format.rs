@@ -12,16 +12,16 @@ impl Engine {
         let v = self.deref(v);
         self.expand(v);
         let v = self.deref(v);
-        let outer = self.walk_begin();
-        if self.v(v).parent.is_none() && self.v(v).is_struct && self.v(v).err.is_none() {
-            self.format_fields(v, 0, &mut out);
-            if out.ends_with('\n') {
-                out.pop();
+        self.walk(|e| {
+            if e.v(v).parent.is_none() && e.v(v).is_struct && e.v(v).err.is_none() {
+                e.format_fields(v, 0, &mut out);
+                if out.ends_with('\n') {
+                    out.pop();
+                }
+            } else {
+                e.format_value(v, 0, &mut out);
             }
-        } else {
-            self.format_value(v, 0, &mut out);
-        }
-        self.walk_end(outer);
+        });
         out
     }
 

@@ -251,6 +251,15 @@ pub(super) fn strings<S: Into<String>>(v: impl IntoIterator<Item = S>) -> Data {
     Data::List(v.into_iter().map(|s| Data::Str(s.into())).collect())
 }
 
+/// Calls `pkg.f(args)` and shows the result, or `ERR message` (for the packages' tests).
+#[cfg(test)]
+pub(crate) fn call_shown(pkg: &str, f: &str, args: &[Data]) -> String {
+    match (super::lookup(pkg, f).expect("builtin exists").f)(args) {
+        Ok(d) => show(&d),
+        Err(super::CallError::Error(m) | super::CallError::Incomplete(m)) => format!("ERR {m}"),
+    }
+}
+
 /// CUE's compact rendering of a value in messages: `{x:1,y:2}`, `[1,"a"]`, `'b'`.
 /// Values nested deeper than 100 levels are elided as `...` (messages stay small and the
 /// recursion bounded).

@@ -3,26 +3,19 @@
 //! ignored, padding is required, and errors report the offending input offset.
 
 use super::args::{Args, Res, int, kind, show, string};
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use base64::Engine;
 
-macro_rules! f {
-    ($name:literal, $f:path) => {
-        Builtin {
-            pkg: "encoding/base64",
-            name: $name,
-            arity: Arity::Exact(2),
-            returns_bool: false,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, func: Func) -> Builtin {
+    Builtin::exact("encoding/base64", name, 2, false, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("EncodedLen", encoded_len),
-    f!("DecodedLen", decoded_len),
-    f!("Encode", encode),
-    f!("Decode", decode),
+    f("EncodedLen", encoded_len),
+    f("DecodedLen", decoded_len),
+    f("Encode", encode),
+    f("Decode", decode),
 ];
 
 /// Checks the encoding argument (must be `null`), after the kind of the second argument.
@@ -150,14 +143,11 @@ pub(super) fn go_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cue::builtins::{CallError, lookup};
+    use crate::cue::builtins::args::call_shown;
     use crate::cue::num::Num;
 
     fn run(f: &str, args: &[Data]) -> String {
-        match (lookup("encoding/base64", f).unwrap().f)(args) {
-            Ok(d) => show(&d),
-            Err(CallError::Error(m) | CallError::Incomplete(m)) => format!("ERR {m}"),
-        }
+        call_shown("encoding/base64", f, args)
     }
 
     #[test]

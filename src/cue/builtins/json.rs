@@ -10,32 +10,25 @@
 use super::args::{Args, Res, kind, show, string};
 use super::jsonscan;
 use super::literal;
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use crate::cue::num::Num;
 
 pub(super) use literal::unquote_cue;
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "encoding/json",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("encoding/json", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Valid", 1, true, valid),
-    f!("Compact", 1, false, compact),
-    f!("Indent", 3, false, indent),
-    f!("HTMLEscape", 1, false, html_escape),
-    f!("Marshal", 1, false, marshal),
-    f!("MarshalStream", 1, false, marshal_stream),
-    f!("UnmarshalStream", 1, false, unmarshal_stream),
-    f!("Unmarshal", 1, false, unmarshal),
+    f("Valid", 1, true, valid),
+    f("Compact", 1, false, compact),
+    f("Indent", 3, false, indent),
+    f("HTMLEscape", 1, false, html_escape),
+    f("Marshal", 1, false, marshal),
+    f("MarshalStream", 1, false, marshal_stream),
+    f("UnmarshalStream", 1, false, unmarshal_stream),
+    f("Unmarshal", 1, false, unmarshal),
 ];
 
 fn valid(v: &[Data]) -> Res {
@@ -335,7 +328,7 @@ pub(super) fn unify(a: &Data, b: &Data) -> Result<Data, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cue::builtins::CallError;
+    use crate::cue::builtins::args::call_shown;
     use crate::cue::builtins::lookup;
 
     fn s(x: &str) -> Data {
@@ -343,10 +336,7 @@ mod tests {
     }
 
     fn run(f: &str, args: &[Data]) -> String {
-        match (lookup("encoding/json", f).unwrap().f)(args) {
-            Ok(d) => show(&d),
-            Err(CallError::Error(m) | CallError::Incomplete(m)) => format!("ERR {m}"),
-        }
+        call_shown("encoding/json", f, args)
     }
 
     fn n(x: &str) -> Data {

@@ -7,45 +7,38 @@
 
 use super::args::{Args, Res, equal, show};
 use super::dec::{self, to_num};
-use super::{Arity, Builtin, CallError, Data};
+use super::{Builtin, CallError, Data, Func};
 use crate::cue::num::{Dec, Num};
 use std::cmp::Ordering;
 
 /// Largest list these functions build; CUE itself would run out of memory beyond this.
 const MAX_LEN: usize = 1 << 22;
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "list",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("list", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Drop", 2, false, drop),
-    f!("FlattenN", 2, false, flatten_n),
-    f!("Repeat", 2, false, repeat),
-    f!("Concat", 1, false, concat),
-    f!("Take", 2, false, take),
-    f!("Slice", 3, false, slice),
-    f!("Reverse", 1, false, reverse),
-    f!("MinItems", 2, true, min_items),
-    f!("MaxItems", 2, true, max_items),
-    f!("UniqueItems", 1, true, unique_items),
-    f!("Contains", 2, true, contains),
-    f!("Avg", 1, false, avg),
-    f!("Max", 1, false, max),
-    f!("Min", 1, false, min),
-    f!("Product", 1, false, product),
-    f!("Range", 3, false, range),
-    f!("Sum", 1, false, sum),
-    f!("SortStrings", 1, false, sort_strings),
-    f!("IsSortedStrings", 1, true, is_sorted_strings),
+    f("Drop", 2, false, drop),
+    f("FlattenN", 2, false, flatten_n),
+    f("Repeat", 2, false, repeat),
+    f("Concat", 1, false, concat),
+    f("Take", 2, false, take),
+    f("Slice", 3, false, slice),
+    f("Reverse", 1, false, reverse),
+    f("MinItems", 2, true, min_items),
+    f("MaxItems", 2, true, max_items),
+    f("UniqueItems", 1, true, unique_items),
+    f("Contains", 2, true, contains),
+    f("Avg", 1, false, avg),
+    f("Max", 1, false, max),
+    f("Min", 1, false, min),
+    f("Product", 1, false, product),
+    f("Range", 3, false, range),
+    f("Sum", 1, false, sum),
+    f("SortStrings", 1, false, sort_strings),
+    f("IsSortedStrings", 1, true, is_sorted_strings),
 ];
 
 fn list_and_n<'a>(

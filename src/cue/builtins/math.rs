@@ -9,65 +9,58 @@
 use super::args::{Args, Res, int};
 use super::bigmath;
 use super::dec::{self, Mode, check_range, round_prec, round34, to_integer, to_num};
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use crate::cue::num::{Dec, Int, Num, PRECISION};
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "math",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("math", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Jacobi", 2, false, jacobi),
-    f!("Floor", 1, false, floor),
-    f!("Ceil", 1, false, ceil),
-    f!("Trunc", 1, false, trunc),
-    f!("Round", 1, false, round),
-    f!("RoundToEven", 1, false, round_to_even),
-    f!("MultipleOf", 2, true, multiple_of),
-    f!("Abs", 1, false, abs),
-    f!("Acosh", 1, false, acosh),
-    f!("Asin", 1, false, asin),
-    f!("Acos", 1, false, acos),
-    f!("Asinh", 1, false, asinh),
-    f!("Atan", 1, false, atan),
-    f!("Atan2", 2, false, atan2),
-    f!("Atanh", 1, false, atanh),
-    f!("Cbrt", 1, false, cbrt),
-    f!("Copysign", 2, false, copysign),
-    f!("Dim", 2, false, dim),
-    f!("Exp", 1, false, exp),
-    f!("Exp2", 1, false, exp2),
-    f!("Expm1", 1, false, expm1),
-    f!("Hypot", 2, false, hypot),
-    f!("Ldexp", 2, false, ldexp),
-    f!("Log", 1, false, log),
-    f!("Log10", 1, false, log10),
-    f!("Log2", 1, false, log2),
-    f!("Log1p", 1, false, log1p),
-    f!("Logb", 1, false, logb),
-    f!("Ilogb", 1, false, ilogb),
-    f!("Mod", 2, false, fmod),
-    f!("Pow", 2, false, pow),
-    f!("Pow10", 1, false, pow10),
-    f!("Remainder", 2, false, remainder),
-    f!("Signbit", 1, true, signbit),
-    f!("Cos", 1, false, cos),
-    f!("Sin", 1, false, sin),
-    f!("Sinh", 1, false, sinh),
-    f!("Cosh", 1, false, cosh),
-    f!("Sqrt", 1, false, sqrt),
-    f!("Tan", 1, false, tan),
-    f!("Tanh", 1, false, tanh),
+    f("Jacobi", 2, false, jacobi),
+    f("Floor", 1, false, floor),
+    f("Ceil", 1, false, ceil),
+    f("Trunc", 1, false, trunc),
+    f("Round", 1, false, round),
+    f("RoundToEven", 1, false, round_to_even),
+    f("MultipleOf", 2, true, multiple_of),
+    f("Abs", 1, false, abs),
+    f("Acosh", 1, false, acosh),
+    f("Asin", 1, false, asin),
+    f("Acos", 1, false, acos),
+    f("Asinh", 1, false, asinh),
+    f("Atan", 1, false, atan),
+    f("Atan2", 2, false, atan2),
+    f("Atanh", 1, false, atanh),
+    f("Cbrt", 1, false, cbrt),
+    f("Copysign", 2, false, copysign),
+    f("Dim", 2, false, dim),
+    f("Exp", 1, false, exp),
+    f("Exp2", 1, false, exp2),
+    f("Expm1", 1, false, expm1),
+    f("Hypot", 2, false, hypot),
+    f("Ldexp", 2, false, ldexp),
+    f("Log", 1, false, log),
+    f("Log10", 1, false, log10),
+    f("Log2", 1, false, log2),
+    f("Log1p", 1, false, log1p),
+    f("Logb", 1, false, logb),
+    f("Ilogb", 1, false, ilogb),
+    f("Mod", 2, false, fmod),
+    f("Pow", 2, false, pow),
+    f("Pow10", 1, false, pow10),
+    f("Remainder", 2, false, remainder),
+    f("Signbit", 1, true, signbit),
+    f("Cos", 1, false, cos),
+    f("Sin", 1, false, sin),
+    f("Sinh", 1, false, sinh),
+    f("Cosh", 1, false, cosh),
+    f("Sqrt", 1, false, sqrt),
+    f("Tan", 1, false, tan),
+    f("Tanh", 1, false, tanh),
 ];
 
 /// The constants of package `math` (CUE spells them as exact decimal literals).

@@ -102,7 +102,29 @@ pub struct Builtin {
     /// True when the result is a bool (usable as a validator).
     pub returns_bool: bool,
     /// The implementation.
-    pub f: fn(&[Data]) -> Result<Data, CallError>,
+    pub f: Func,
+}
+
+/// The signature every builtin implements.
+pub type Func = fn(&[Data]) -> Result<Data, CallError>;
+
+impl Builtin {
+    /// A function of `pkg` taking exactly `n` arguments (how the package tables list them).
+    pub(crate) const fn exact(
+        pkg: &'static str,
+        name: &'static str,
+        n: usize,
+        returns_bool: bool,
+        f: Func,
+    ) -> Builtin {
+        Builtin {
+            pkg,
+            name,
+            arity: Arity::Exact(n),
+            returns_bool,
+            f,
+        }
+    }
 }
 
 /// Encodes data as a YAML document the way CUE's encoder (go-yaml v3) does.

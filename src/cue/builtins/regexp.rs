@@ -7,33 +7,26 @@
 //! `Find*` functions fail with `no match` instead of returning nothing, as in CUE.
 
 use super::args::{Args, Res, string, strings};
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use regex::{Captures, NoExpand, Regex};
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "regexp",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("regexp", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Find", 2, false, find),
-    f!("FindAll", 3, false, find_all),
-    f!("FindAllNamedSubmatch", 3, false, find_all_named_submatch),
-    f!("FindAllSubmatch", 3, false, find_all_submatch),
-    f!("FindNamedSubmatch", 2, false, find_named_submatch),
-    f!("FindSubmatch", 2, false, find_submatch),
-    f!("ReplaceAll", 3, false, replace_all),
-    f!("ReplaceAllLiteral", 3, false, replace_all_literal),
-    f!("Valid", 1, true, valid),
-    f!("Match", 2, true, match_fn),
-    f!("QuoteMeta", 1, false, quote_meta),
+    f("Find", 2, false, find),
+    f("FindAll", 3, false, find_all),
+    f("FindAllNamedSubmatch", 3, false, find_all_named_submatch),
+    f("FindAllSubmatch", 3, false, find_all_submatch),
+    f("FindNamedSubmatch", 2, false, find_named_submatch),
+    f("FindSubmatch", 2, false, find_submatch),
+    f("ReplaceAll", 3, false, replace_all),
+    f("ReplaceAllLiteral", 3, false, replace_all_literal),
+    f("Valid", 1, true, valid),
+    f("Match", 2, true, match_fn),
+    f("QuoteMeta", 1, false, quote_meta),
 ];
 
 /// A Go-style parse error: code and offending fragment.
@@ -407,8 +400,7 @@ fn quote_meta(v: &[Data]) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cue::builtins::args::show;
-    use crate::cue::builtins::{CallError, lookup};
+    use crate::cue::builtins::args::call_shown;
     use crate::cue::num::Num;
 
     fn s(x: &str) -> Data {
@@ -420,10 +412,7 @@ mod tests {
     }
 
     fn run(f: &str, args: &[Data]) -> String {
-        match (lookup("regexp", f).unwrap().f)(args) {
-            Ok(d) => show(&d),
-            Err(CallError::Error(m) | CallError::Incomplete(m)) => format!("ERR {m}"),
-        }
+        call_shown("regexp", f, args)
     }
 
     #[test]

@@ -3,43 +3,36 @@
 
 use super::args::{Args, Res, int, string};
 use super::floatfmt::{self, ParseErr};
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use crate::cue::num::Num;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive};
 use std::sync::LazyLock;
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "strconv",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("strconv", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Unquote", 1, false, unquote),
-    f!("ParseBool", 1, true, parse_bool),
-    f!("FormatBool", 1, false, format_bool),
-    f!("ParseFloat", 2, false, parse_float),
-    f!("ParseUint", 3, false, parse_uint),
-    f!("ParseInt", 3, false, parse_int),
-    f!("Atoi", 1, false, atoi),
-    f!("FormatFloat", 4, false, format_float),
-    f!("FormatUint", 2, false, format_uint),
-    f!("FormatInt", 2, false, format_int),
-    f!("Quote", 1, false, quote),
-    f!("QuoteToASCII", 1, false, quote_to_ascii),
-    f!("QuoteToGraphic", 1, false, quote_to_graphic),
-    f!("QuoteRune", 1, false, quote_rune),
-    f!("QuoteRuneToASCII", 1, false, quote_rune_to_ascii),
-    f!("QuoteRuneToGraphic", 1, false, quote_rune_to_graphic),
-    f!("IsPrint", 1, true, is_print_fn),
-    f!("IsGraphic", 1, true, is_graphic_fn),
+    f("Unquote", 1, false, unquote),
+    f("ParseBool", 1, true, parse_bool),
+    f("FormatBool", 1, false, format_bool),
+    f("ParseFloat", 2, false, parse_float),
+    f("ParseUint", 3, false, parse_uint),
+    f("ParseInt", 3, false, parse_int),
+    f("Atoi", 1, false, atoi),
+    f("FormatFloat", 4, false, format_float),
+    f("FormatUint", 2, false, format_uint),
+    f("FormatInt", 2, false, format_int),
+    f("Quote", 1, false, quote),
+    f("QuoteToASCII", 1, false, quote_to_ascii),
+    f("QuoteToGraphic", 1, false, quote_to_graphic),
+    f("QuoteRune", 1, false, quote_rune),
+    f("QuoteRuneToASCII", 1, false, quote_rune_to_ascii),
+    f("QuoteRuneToGraphic", 1, false, quote_rune_to_graphic),
+    f("IsPrint", 1, true, is_print_fn),
+    f("IsGraphic", 1, true, is_graphic_fn),
 ];
 
 fn parse_bool(v: &[Data]) -> Res {
@@ -433,8 +426,7 @@ fn unquote(v: &[Data]) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cue::builtins::args::show;
-    use crate::cue::builtins::{CallError, lookup};
+    use crate::cue::builtins::args::call_shown;
 
     fn s(x: &str) -> Data {
         Data::Str(x.into())
@@ -447,10 +439,7 @@ mod tests {
     }
 
     fn run(f: &str, args: &[Data]) -> String {
-        match (lookup("strconv", f).unwrap().f)(args) {
-            Ok(d) => show(&d),
-            Err(CallError::Error(m) | CallError::Incomplete(m)) => format!("ERR {m}"),
-        }
+        call_shown("strconv", f, args)
     }
 
     #[test]

@@ -5,59 +5,52 @@
 //! `ToCamel` are CUE's own: they change the first letter of every space-separated word.
 
 use super::args::{Args, Res, int, string, strings};
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use std::borrow::Cow;
 
 /// Longest string `Repeat` builds; Go would try (and fail) to allocate beyond this.
 const MAX_REPEAT: usize = 1 << 28;
 
-macro_rules! f {
-    ($name:literal, $n:expr, $bool:expr, $f:path) => {
-        Builtin {
-            pkg: "strings",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: $bool,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, returns_bool: bool, func: Func) -> Builtin {
+    Builtin::exact("strings", name, n, returns_bool, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("ByteAt", 2, false, byte_at),
-    f!("ByteSlice", 3, false, byte_slice),
-    f!("Runes", 1, false, runes),
-    f!("MinRunes", 2, true, min_runes),
-    f!("MaxRunes", 2, true, max_runes),
-    f!("ToTitle", 1, false, to_title),
-    f!("ToCamel", 1, false, to_camel),
-    f!("SliceRunes", 3, false, slice_runes),
-    f!("Compare", 2, false, compare),
-    f!("Count", 2, false, count),
-    f!("Contains", 2, true, contains),
-    f!("ContainsAny", 2, true, contains_any),
-    f!("LastIndex", 2, false, last_index),
-    f!("IndexAny", 2, false, index_any),
-    f!("LastIndexAny", 2, false, last_index_any),
-    f!("SplitN", 3, false, split_n),
-    f!("SplitAfterN", 3, false, split_after_n),
-    f!("Split", 2, false, split),
-    f!("SplitAfter", 2, false, split_after),
-    f!("Fields", 1, false, fields),
-    f!("Join", 2, false, join),
-    f!("HasPrefix", 2, true, has_prefix),
-    f!("HasSuffix", 2, true, has_suffix),
-    f!("Repeat", 2, false, repeat),
-    f!("ToUpper", 1, false, to_upper),
-    f!("ToLower", 1, false, to_lower),
-    f!("Trim", 2, false, trim),
-    f!("TrimLeft", 2, false, trim_left),
-    f!("TrimRight", 2, false, trim_right),
-    f!("TrimSpace", 1, false, trim_space),
-    f!("TrimPrefix", 2, false, trim_prefix),
-    f!("TrimSuffix", 2, false, trim_suffix),
-    f!("Replace", 4, false, replace),
-    f!("Index", 2, false, index),
+    f("ByteAt", 2, false, byte_at),
+    f("ByteSlice", 3, false, byte_slice),
+    f("Runes", 1, false, runes),
+    f("MinRunes", 2, true, min_runes),
+    f("MaxRunes", 2, true, max_runes),
+    f("ToTitle", 1, false, to_title),
+    f("ToCamel", 1, false, to_camel),
+    f("SliceRunes", 3, false, slice_runes),
+    f("Compare", 2, false, compare),
+    f("Count", 2, false, count),
+    f("Contains", 2, true, contains),
+    f("ContainsAny", 2, true, contains_any),
+    f("LastIndex", 2, false, last_index),
+    f("IndexAny", 2, false, index_any),
+    f("LastIndexAny", 2, false, last_index_any),
+    f("SplitN", 3, false, split_n),
+    f("SplitAfterN", 3, false, split_after_n),
+    f("Split", 2, false, split),
+    f("SplitAfter", 2, false, split_after),
+    f("Fields", 1, false, fields),
+    f("Join", 2, false, join),
+    f("HasPrefix", 2, true, has_prefix),
+    f("HasSuffix", 2, true, has_suffix),
+    f("Repeat", 2, false, repeat),
+    f("ToUpper", 1, false, to_upper),
+    f("ToLower", 1, false, to_lower),
+    f("Trim", 2, false, trim),
+    f("TrimLeft", 2, false, trim_left),
+    f("TrimRight", 2, false, trim_right),
+    f("TrimSpace", 1, false, trim_space),
+    f("TrimPrefix", 2, false, trim_prefix),
+    f("TrimSuffix", 2, false, trim_suffix),
+    f("Replace", 4, false, replace),
+    f("Index", 2, false, index),
 ];
 
 /// Two string arguments.
@@ -393,8 +386,7 @@ fn replace(v: &[Data]) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cue::builtins::args::show;
-    use crate::cue::builtins::{CallError, lookup};
+    use crate::cue::builtins::args::call_shown;
     use crate::cue::num::Num;
 
     fn s(x: &str) -> Data {
@@ -406,10 +398,7 @@ mod tests {
     }
 
     fn run(f: &str, args: &[Data]) -> String {
-        match (lookup("strings", f).unwrap().f)(args) {
-            Ok(d) => show(&d),
-            Err(CallError::Error(m) | CallError::Incomplete(m)) => format!("ERR {m}"),
-        }
+        call_shown("strings", f, args)
     }
 
     #[test]

@@ -11,28 +11,21 @@
 use super::args::{Args, Res, kind, show, string};
 use super::json::add_field;
 use super::yamlenc;
-use super::{Arity, Builtin, Data};
+use super::{Builtin, Data, Func};
 use crate::cue::num::Num;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Tag};
 use std::collections::HashMap;
 
-macro_rules! f {
-    ($name:literal, $n:expr, $f:path) => {
-        Builtin {
-            pkg: "encoding/yaml",
-            name: $name,
-            arity: Arity::Exact($n),
-            returns_bool: false,
-            f: $f,
-        }
-    };
+/// One entry of this package's table.
+const fn f(name: &'static str, n: usize, func: Func) -> Builtin {
+    Builtin::exact("encoding/yaml", name, n, false, func)
 }
 
 pub(super) static FUNCS: &[Builtin] = &[
-    f!("Marshal", 1, marshal),
-    f!("MarshalStream", 1, marshal_stream),
-    f!("Unmarshal", 1, unmarshal),
-    f!("UnmarshalStream", 1, unmarshal_stream),
+    f("Marshal", 1, marshal),
+    f("MarshalStream", 1, marshal_stream),
+    f("Unmarshal", 1, unmarshal),
+    f("UnmarshalStream", 1, unmarshal_stream),
 ];
 
 fn marshal(v: &[Data]) -> Res {

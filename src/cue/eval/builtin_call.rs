@@ -147,10 +147,7 @@ impl Engine {
 
     /// Converts a value to concrete data (structs keep their export order).
     pub(crate) fn data_of(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {
-        let outer = self.walk_begin();
-        let d = self.data_walk(v, span);
-        self.walk_end(outer);
-        d
+        self.walk(|e| e.data_walk(v, span))
     }
 
     fn data_walk(&mut self, v: Value, span: Span) -> Result<Data, Rc<Bottom>> {

@@ -52,9 +52,7 @@ impl Engine {
     pub fn export(&mut self, v: VId) -> Result<serde_json::Value, ExportErrors> {
         let mut sink = ValueSink::default();
         let mut errs = Vec::new();
-        let outer = self.walk_begin();
-        let ok = self.export_into(v, &mut sink, &mut errs);
-        self.walk_end(outer);
+        let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
         match sink.finish() {
             Some(j) if ok && errs.is_empty() => Ok(j),
             _ => Err(ExportErrors(errs)),
@@ -67,9 +65,7 @@ impl Engine {
     pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
         let mut sink = TextSink::default();
         let mut errs = Vec::new();
-        let outer = self.walk_begin();
-        let ok = self.export_into(v, &mut sink, &mut errs);
-        self.walk_end(outer);
+        let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
         if ok && errs.is_empty() {
             sink.out.push('\n');
             Ok(sink.out)
@@ -241,10 +237,7 @@ impl Engine {
 
     /// The first real (not incomplete) error in a vertex or below it.
     pub(crate) fn deep_error(&mut self, v: VId) -> Option<Rc<Bottom>> {
-        let outer = self.walk_begin();
-        let e = self.deep_error_at(v, 0);
-        self.walk_end(outer);
-        e
+        self.walk(|e| e.deep_error_at(v, 0))
     }
 
     fn deep_error_at(&mut self, v: VId, depth: u32) -> Option<Rc<Bottom>> {

@@ -419,15 +419,13 @@ impl Engine {
         Engine::default()
     }
 
-    /// Starts a walk from the top: a walk started while another one is suspended
+    /// Runs a walk from the top: a walk started while another one is suspended
     /// (evaluation inside an export can search for errors) has a path of its own.
-    pub(crate) fn walk_begin(&mut self) -> Vec<VId> {
-        std::mem::take(&mut self.walk)
-    }
-
-    /// Ends a walk started with [`Engine::walk_begin`].
-    pub(crate) fn walk_end(&mut self, outer: Vec<VId>) {
+    pub(crate) fn walk<T>(&mut self, f: impl FnOnce(&mut Engine) -> T) -> T {
+        let outer = std::mem::take(&mut self.walk);
+        let out = f(self);
         self.walk = outer;
+        out
     }
 
     /// Steps into `v` during a walk. Shared structure that leads back to a vertex

@@ -875,17 +875,22 @@ impl Engine {
             explicit: false,
         };
         for (l, value) in fields {
-            let a = self.get_or_create_arc(v, *l);
-            self.set_arc_type(a, ArcType::Regular);
-            let c = Conjunct {
-                src: ConjSrc::Expr(value.clone(), env.clone()),
-                close: child,
-                span: value.span,
-                via: self.cur_via.clone(),
-                info: None,
-            };
-            self.push_conjunct(a, c);
+            self.add_const_child(v, *l, value, env, child);
         }
+    }
+
+    /// Gives `v` the regular arc `label` with the constant `value` (JSON data).
+    fn add_const_child(&mut self, v: VId, label: Label, value: &Expr, env: &Rc<Env>, cc: CloseCtx) {
+        let a = self.get_or_create_arc(v, label);
+        self.set_arc_type(a, ArcType::Regular);
+        let c = Conjunct {
+            src: ConjSrc::Expr(value.clone(), env.clone()),
+            close: cc,
+            span: value.span,
+            via: self.cur_via.clone(),
+            info: None,
+        };
+        self.push_conjunct(a, c);
     }
 
     fn add_const_list(&mut self, v: VId, elems: &[Expr], env: &Rc<Env>, cc: CloseCtx, span: Span) {
@@ -900,16 +905,7 @@ impl Engine {
             explicit: false,
         };
         for (i, e) in elems.iter().enumerate() {
-            let a = self.get_or_create_arc(v, Label::Index(i as u32));
-            self.set_arc_type(a, ArcType::Regular);
-            let c = Conjunct {
-                src: ConjSrc::Expr(e.clone(), env.clone()),
-                close: child,
-                span: e.span,
-                via: self.cur_via.clone(),
-                info: None,
-            };
-            self.push_conjunct(a, c);
+            self.add_const_child(v, Label::Index(i as u32), e, env, child);
         }
         let n = elems.len();
         let info = self.vm(v).list.get_or_insert_with(Default::default);
