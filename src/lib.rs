@@ -6,5 +6,10 @@ extern crate alloc;
 
 pub mod cli;
 pub mod cue;
+pub mod definition;
 pub mod diag;
+pub mod fsutil;
+pub mod model;
+pub mod render;
 pub mod source;
+pub mod yaml;

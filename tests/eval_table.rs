@@ -196,6 +196,17 @@ fn comprehensions_and_existence() {
     );
     ok("a: [if true {1}, if false {2}, 3]", r#"{"a":[1,3]}"#);
     ok("x: [1, 2][5] == _|_", r#"{"x":true}"#);
+    // A struct of comprehensions only is what they yield (KubeVela's
+    // webservice writes `containerPort: {if … {v.port}}`), `{}` when nothing.
+    ok(
+        "v: {port: 81}\nc: {if v.containerPort != _|_ {v.containerPort}\n if v.containerPort == _|_ {v.port}}\ne: {if false {a: 1}}",
+        r#"{"v":{"port":81},"c":81,"e":{}}"#,
+    );
+    // A composite unified with an absent optional field does not exist.
+    ok(
+        "p: {a?: [...string]}\nq: {a?: [...string] & p.a}\nr: {if q.a != _|_ {y: q.a}}",
+        r#"{"p":{},"q":{},"r":{}}"#,
+    );
 }
 
 #[test]

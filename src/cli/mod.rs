@@ -1,6 +1,8 @@
 //! Command line: the only module that prints or picks exit codes.
 
 mod cue;
+mod def;
+mod render;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -31,6 +33,11 @@ enum Command {
     /// Evaluate, export and validate CUE.
     #[command(subcommand)]
     Cue(cue::CueCommand),
+    /// Render an Application's Kubernetes objects offline.
+    Render(render::RenderArgs),
+    /// Work with definitions (list, show, vet, schema, render, eval).
+    #[command(subcommand)]
+    Def(def::DefCommand),
 }
 
 /// Runs the CLI with these arguments and returns the exit code.
@@ -45,5 +52,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
     };
     match cli.command {
         Command::Cue(c) => cue::run(c),
+        Command::Render(a) => render::run(a),
+        Command::Def(c) => def::run(c),
     }
 }

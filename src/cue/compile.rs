@@ -268,6 +268,7 @@ impl Compiler {
         let lets: Vec<Expr> = let_decls.iter().map(|l| self.expr(&l.value)).collect();
         let mut decls = Vec::new();
         let mut has_embed = false;
+        let mut has_comp = false;
         let mut structural = false;
         for d in decls_in {
             match d {
@@ -284,7 +285,7 @@ impl Compiler {
                     decls.push(Decl::Embed(self.expr(e)));
                 }
                 ast::Decl::Comprehension(c) => {
-                    structural = true;
+                    has_comp = true;
                     decls.push(Decl::Comprehension(self.comprehension(c)));
                 }
                 ast::Decl::Ellipsis(e, span) => {
@@ -298,7 +299,8 @@ impl Compiler {
         Rc::new(StructLit {
             decls,
             lets,
-            is_struct: structural || !has_embed,
+            is_struct: structural || (!has_embed && !has_comp),
+            struct_if_empty: has_comp && !has_embed && !structural,
             span,
         })
     }

@@ -234,6 +234,9 @@ pub struct StructLit {
     pub lets: Vec<Expr>,
     /// False when the literal only embeds values (then it *is* those values).
     pub is_struct: bool,
+    /// Only comprehensions: the literal is whatever they yield (`{if c {5}}`
+    /// is 5), and an empty struct when they yield nothing.
+    pub struct_if_empty: bool,
     /// Braces included.
     pub span: Span,
 }

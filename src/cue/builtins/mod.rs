@@ -132,6 +132,32 @@ pub fn yaml_encode(d: &Data) -> String {
     yamlenc::encode(d)
 }
 
+/// Encodes a JSON value as a YAML document the way `cue export --out yaml`
+/// prints it (YAML 1.1 look-alikes such as `"on"` or `"0644"` stay quoted).
+pub fn json_to_yaml(j: &serde_json::Value) -> String {
+    yaml_encode(&data_of_json(j))
+}
+
+/// A JSON value as builtin data (numbers keep their literal text).
+pub fn data_of_json(j: &serde_json::Value) -> Data {
+    use serde_json::Value as J;
+    match j {
+        J::Null => Data::Null,
+        J::Bool(b) => Data::Bool(*b),
+        J::Number(n) => {
+            let t = n.to_string();
+            Num::parse_literal(&t).map_or(Data::Str(t), Data::Num)
+        }
+        J::String(s) => Data::Str(s.clone()),
+        J::Array(a) => Data::List(a.iter().map(data_of_json).collect()),
+        J::Object(m) => Data::Struct(
+            m.iter()
+                .map(|(k, v)| (k.clone(), data_of_json(v)))
+                .collect(),
+        ),
+    }
+}
+
 /// Standard-library packages velac knows.
 pub const PACKAGES: &[&str] = &[
     "strings",

@@ -710,7 +710,7 @@ impl Engine {
                 };
                 let vx = self.v(w);
                 if vx.is_struct || vx.list.is_some() {
-                    if vx.err.as_ref().is_some_and(|e| !e.is_incomplete()) {
+                    if vx.err.is_some() {
                         return false;
                     }
                     return self.deep_error(w).is_none();

@@ -23,11 +23,13 @@
 mod builtin_call;
 mod closed;
 mod disjunct;
+mod docs;
 mod expr;
 mod finalize;
 pub mod order;
 mod unify;
 
+pub use docs::DocTree;
 pub use finalize::{ExportError, ExportErrors};
 
 use super::ir::{Expr, FieldInfo, StructLit};
@@ -319,6 +321,9 @@ pub struct Extra {
     /// Set when the value was computed while a vertex it depends on was still
     /// being expanded (a cycle): it is recomputed once those are done.
     pub provisional: Vec<VId>,
+    /// A comprehension-only literal was added here: if its comprehensions
+    /// yield nothing that decides the kind, the value is an empty struct.
+    pub struct_default: Option<Span>,
 }
 
 impl Vertex {
@@ -577,15 +582,21 @@ impl Engine {
         a
     }
 
-    /// The field declarations that contributed to a vertex, in order, without repeats.
+    /// The field declarations that contributed to a vertex, in order, without
+    /// repeats: its own and those of every vertex it forwards to (a field that
+    /// is a disjunction branch or shares another's value keeps its comments).
     pub fn field_infos(&self, v: VId) -> Vec<Rc<FieldInfo>> {
-        let vx = self.v(self.deref(v));
         let mut out: Vec<Rc<FieldInfo>> = Vec::new();
-        let own = vx.conjuncts.iter().filter_map(|c| c.info.as_ref());
-        for i in own.chain(vx.ext().into_iter().flat_map(|x| x.ref_infos.iter())) {
-            if !out.iter().any(|o| Rc::ptr_eq(o, i)) {
-                out.push(i.clone());
+        let mut cur = Some(v);
+        while let Some(id) = cur {
+            let vx = self.v(id);
+            let own = vx.conjuncts.iter().filter_map(|c| c.info.as_ref());
+            for i in own.chain(vx.ext().into_iter().flat_map(|x| x.ref_infos.iter())) {
+                if !out.iter().any(|o| Rc::ptr_eq(o, i)) {
+                    out.push(i.clone());
+                }
             }
+            cur = vx.forward;
         }
         out
     }

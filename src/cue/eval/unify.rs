@@ -99,6 +99,7 @@ impl Engine {
             self.vm(v).patterns_live = true;
             self.apply_patterns(v);
             self.run_pending(v);
+            self.default_to_struct(v);
             self.apply_tails(v);
             self.check_list(v);
             self.check_closed(v);
@@ -549,6 +550,10 @@ impl Engine {
         let arcs = self.v(w).arcs.clone();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
+            if let (Some(t), true) = (cc.target, is_struct) {
+                // The shared value's fields are declared by it, as a literal's are.
+                self.add_source(v, t, Source::Label(label));
+            }
             let c = self.get_or_create_arc(v, label);
             self.set_arc_type(c, at);
             let infos = self.field_infos(a);
@@ -668,6 +673,9 @@ impl Engine {
     fn add_struct(&mut self, v: VId, lit: &Rc<StructLit>, env: &Rc<Env>, cc: CloseCtx, span: Span) {
         if lit.is_struct && !self.mark_struct(v, span) {
             return;
+        }
+        if lit.struct_if_empty {
+            self.vm(v).ext_mut().struct_default.get_or_insert(span);
         }
         let lets = RefCell::new(vec![None; lit.lets.len()]);
         let new_env = Rc::new(Env {
@@ -1195,6 +1203,18 @@ impl Engine {
             Value::Disj(d) => d.items.iter().any(|(x, _)| self.pattern_matches(x, label)),
             Value::Constraint(_) => !meet(m, &Value::str(s.as_str())).is_bottom(),
             _ => false,
+        }
+    }
+
+    /// A comprehension-only literal whose comprehensions decided nothing is `{}`.
+    fn default_to_struct(&mut self, v: VId) {
+        let Some(span) = self.v(v).ext().and_then(|x| x.struct_default) else {
+            return;
+        };
+        let vx = self.v(v);
+        if !vx.is_struct && vx.list.is_none() && matches!(vx.value, Value::Top) && vx.err.is_none()
+        {
+            self.mark_struct(v, span);
         }
     }
 

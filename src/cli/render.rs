@@ -1,0 +1,169 @@
+//! `velac render`: an Application's objects, offline.
+
+use super::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+use crate::definition::Catalog;
+use crate::diag::{Diagnostic, render_all};
+use crate::model::AppFile;
+use crate::render::{self, ClusterVersion, RenderedObject, Target, bundle};
+use crate::source::SourceMap;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum Output {
+    Yaml,
+    Json,
+}
+
+#[derive(Args)]
+pub(super) struct RenderArgs {
+    /// Application file (YAML; may also hold Policy and Workflow objects).
+    app: PathBuf,
+    /// Definitions to add (file or directory, recursive; repeatable). They
+    /// override built-ins of the same name.
+    #[arg(short = 'd', long = "definitions")]
+    defs: Vec<PathBuf>,
+    /// Output encoding on stdout.
+    #[arg(long = "output", value_enum, default_value = "yaml")]
+    output: Output,
+    /// Write the bundle tree here instead of printing (`<cluster>/<namespace>/<kind>.<name>.yaml`).
+    #[arg(short = 'o', long = "out-dir")]
+    out_dir: Option<PathBuf>,
+    /// Kubernetes version templates see as `context.clusterVersion`.
+    #[arg(long = "kube-version", default_value = render::DEFAULT_KUBE_VERSION)]
+    kube_version: String,
+}
+
+/// Reads the application file and builds the catalogue; prints and returns
+/// the exit code on failure.
+pub(super) fn load_inputs(
+    sources: &mut SourceMap,
+    app: &Path,
+    defs: &[PathBuf],
+) -> Result<(AppFile, Catalog), u8> {
+    let text = std::fs::read_to_string(app).map_err(|e| {
+        eprintln!("velac: cannot read {}: {e}", app.display());
+        EXIT_USAGE
+    })?;
+    let id = sources.add(app.display().to_string(), text);
+    let file = crate::model::load(sources, id).map_err(|d| fail(&[d], sources))?;
+    let catalog = load_catalog(sources, defs)?;
+    Ok((file, catalog))
+}
+
+/// The built-in catalogue plus `-d` paths.
+pub(super) fn load_catalog(sources: &mut SourceMap, defs: &[PathBuf]) -> Result<Catalog, u8> {
+    let mut catalog = Catalog::builtin();
+    for d in defs {
+        if !d.exists() {
+            eprintln!("velac: definitions path {} does not exist", d.display());
+            return Err(EXIT_USAGE);
+        }
+        catalog
+            .load_path(sources, d)
+            .map_err(|e| fail(&e, sources))?;
+    }
+    Ok(catalog)
+}
+
+pub(super) fn fail(diags: &[Diagnostic], sources: &SourceMap) -> u8 {
+    eprint!("{}", render_all(diags, sources));
+    EXIT_FAIL
+}
+
+pub(super) fn run(a: RenderArgs) -> u8 {
+    let mut sources = SourceMap::new();
+    let (file, mut catalog) = match load_inputs(&mut sources, &a.app, &a.defs) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let version = match ClusterVersion::parse(&a.kube_version) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("velac: --kube-version: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let placing: Vec<&str> = file
+        .app
+        .policies
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.type_.as_str(),
+                "topology" | "override" | "env-binding" | "replication"
+            )
+        })
+        .map(|p| p.type_.as_str())
+        .collect();
+    if !placing.is_empty() {
+        eprintln!(
+            "velac: warning: placement policies ({}) are not applied by render yet; rendering every component once for the local cluster",
+            placing.join(", ")
+        );
+    }
+    let target = Target::local(version);
+    let objects = match render::render_app(&file.app, &mut catalog, &mut sources, &target) {
+        Ok(o) => o,
+        Err(d) => return fail(&d, &sources),
+    };
+    let placed: Vec<(RenderedObject, Target)> =
+        objects.into_iter().map(|o| (o, target.clone())).collect();
+    if let Some(dir) = &a.out_dir {
+        let files = match bundle::files(&placed) {
+            Ok(f) => f,
+            Err(d) => return fail(&[d], &sources),
+        };
+        if let Err(e) = crate::fsutil::write_dir(dir, &files, bundle::INDEX) {
+            eprintln!("velac: {e}");
+            return EXIT_FAIL;
+        }
+        println!("wrote {} objects to {}", placed.len(), dir.display());
+        return EXIT_OK;
+    }
+    let text = match a.output {
+        Output::Yaml => yaml_stream(&placed),
+        Output::Json => json_doc(&placed),
+    };
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        return EXIT_FAIL;
+    }
+    EXIT_OK
+}
+
+/// A multi-document stream, each object headed by a comment naming where it
+/// came from.
+fn yaml_stream(objs: &[(RenderedObject, Target)]) -> String {
+    let mut s = String::new();
+    for (o, t) in objs {
+        s.push_str("---\n");
+        s.push_str(&format!(
+            "# {} (cluster {})\n",
+            bundle::describe(o),
+            t.cluster_name()
+        ));
+        s.push_str(&crate::cue::builtins::json_to_yaml(&o.object));
+    }
+    s
+}
+
+fn json_doc(objs: &[(RenderedObject, Target)]) -> String {
+    let items: Vec<serde_json::Value> = objs
+        .iter()
+        .map(|(o, t)| {
+            let mut m = bundle::provenance(o, t);
+            m.insert("object".into(), o.object.clone());
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({"objects": items}))
+        .expect("JSON serialises");
+    s.push('\n');
+    s
+}

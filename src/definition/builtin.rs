@@ -1,0 +1,3 @@
+//! The embedded built-in definitions (generated list; see `build.rs`).
+
+include!(concat!(env!("OUT_DIR"), "/builtin_definitions.rs"));

@@ -1,0 +1,108 @@
+//! The bundle tree: one file per object under `<cluster>/<namespace>/`, plus
+//! an index with each object's provenance. Pure: this builds the file list,
+//! [`crate::fsutil`] writes it.
+
+use super::{RenderedObject, Target};
+use crate::diag::Diagnostic;
+use serde_json::{Value as Json, json};
+
+/// Kinds that live outside namespaces (their files go under `_cluster/`).
+/// Without a cluster to ask, the built-in API's list is what we know.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "VolumeAttachment",
+    "CSIDriver",
+    "CSINode",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "FlowSchema",
+    "RuntimeClass",
+    "IngressClass",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+];
+
+/// Whether objects of this kind are cluster-scoped.
+pub fn cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED.contains(&kind)
+}
+
+/// Provenance of one object, as the index and `render --output json` show it.
+pub fn provenance(o: &RenderedObject, t: &Target) -> serde_json::Map<String, Json> {
+    let (_, _, ns, _) = o.id();
+    let mut m = serde_json::Map::new();
+    m.insert("cluster".into(), json!(t.cluster_name()));
+    m.insert("namespace".into(), json!(ns));
+    m.insert("env".into(), json!(t.env));
+    m.insert("step".into(), json!(t.step));
+    m.insert("component".into(), json!(o.component));
+    m.insert("trait".into(), json!(o.trait_type()));
+    m.insert("outputName".into(), json!(o.output_name()));
+    m
+}
+
+/// The files of a bundle: `(relative path, contents)`, sorted by path.
+/// Two objects that would land in the same file are an error.
+pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String)>, Diagnostic> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut index = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (o, t) in objects {
+        let (api, kind, ns, name) = o.id();
+        let dir = if cluster_scoped(kind) || ns.is_empty() {
+            "_cluster"
+        } else {
+            ns
+        };
+        let path = format!(
+            "{}/{dir}/{}.{name}.yaml",
+            t.cluster_name(),
+            kind.to_lowercase()
+        );
+        let who = describe(o);
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == path) {
+            return Err(Diagnostic::error(format!(
+                "two objects would be written to {path}: {first} and {who}"
+            )));
+        }
+        seen.push((path.clone(), who));
+        out.push((path.clone(), crate::cue::builtins::json_to_yaml(&o.object)));
+        let mut entry = provenance(o, t);
+        entry.insert("path".into(), json!(path));
+        entry.insert("apiVersion".into(), json!(api));
+        entry.insert("kind".into(), json!(kind));
+        entry.insert("name".into(), json!(name));
+        index.push(Json::Object(entry));
+    }
+    let idx = json!({"objects": index});
+    let mut text = serde_json::to_string_pretty(&idx).expect("JSON values serialise");
+    text.push('\n');
+    out.push((INDEX.to_string(), text));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Name of the index file at the bundle root.
+pub const INDEX: &str = "index.json";
+
+/// `component web (webservice), trait expose, output service`.
+pub fn describe(o: &RenderedObject) -> String {
+    let mut s = format!("component {} ({})", o.component, o.component_type);
+    match (o.trait_type(), o.output_name()) {
+        (Some(t), Some(n)) => s.push_str(&format!(", trait {t}, output {n}")),
+        (None, Some(n)) => s.push_str(&format!(", output {n}")),
+        _ => s.push_str(", workload"),
+    }
+    s
+}

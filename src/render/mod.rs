@@ -1,0 +1,636 @@
+//! Rendering: an Application's components and traits into Kubernetes objects
+//! for one target (cluster, namespace), offline.
+//!
+//! Per component, as upstream: evaluate the component template with
+//! `parameter` (its properties) and `context` → `output` (the workload) and
+//! `outputs` (auxiliaries, in declaration order); then each trait in order,
+//! seeing `context.output`/`context.outputs` as left by the previous ones:
+//! its `errs` fail the render, its `outputs` are appended, its `patch` is
+//! applied to the workload with the patch strategies ([`patch`]) and its
+//! `patchOutputs` to the auxiliaries of the same name. Finally every object
+//! gets the OAM labels, annotations, name and namespace.
+
+pub mod bundle;
+mod context;
+mod eval;
+mod oam;
+pub mod patch;
+
+pub use context::{ClusterVersion, DEFAULT_KUBE_VERSION};
+
+use crate::definition::{Catalog, DefKind, Definition};
+use crate::diag::Diagnostic;
+use crate::model::{Application, Component, Trait, nearest};
+use crate::source::{SourceMap, Span};
+use eval::{EvalFailure, Evaluated, evaluate};
+use serde_json::{Map, Value as Json};
+use std::rc::Rc;
+
+/// Where objects are rendered for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// `context.cluster` (`""` for the hub / local cluster).
+    pub cluster: String,
+    /// Placement namespace; `None` means the application's.
+    pub namespace: Option<String>,
+    /// Environment name (env-binding), if any.
+    pub env: Option<String>,
+    /// Workflow step, if any.
+    pub step: Option<String>,
+    /// `context.clusterVersion`.
+    pub cluster_version: ClusterVersion,
+    /// `context.replicaKey` (replication policy).
+    pub replica_key: String,
+    /// Application revision number (`<app>-v<N>`).
+    pub revision: u32,
+}
+
+impl Target {
+    /// The local cluster, the application's namespace, revision 1.
+    pub fn local(cluster_version: ClusterVersion) -> Target {
+        Target {
+            cluster: String::new(),
+            namespace: None,
+            env: None,
+            step: None,
+            cluster_version,
+            replica_key: String::new(),
+            revision: 1,
+        }
+    }
+
+    /// `<app>-v<N>`.
+    pub fn app_revision(&self, app: &str) -> String {
+        format!("{app}-v{}", self.revision)
+    }
+
+    /// The namespace objects land in unless their template says otherwise.
+    pub fn namespace_for(&self, app: &Application) -> String {
+        match &self.namespace {
+            Some(n) if !n.is_empty() => n.clone(),
+            _ => app.namespace.clone(),
+        }
+    }
+
+    /// The cluster name shown in provenance (`local` for the hub).
+    pub fn cluster_name(&self) -> &str {
+        if self.cluster.is_empty() {
+            "local"
+        } else {
+            &self.cluster
+        }
+    }
+}
+
+/// What a rendered object is to its component.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectRole {
+    /// The component's `output`.
+    Workload,
+    /// One of the component's `outputs`.
+    Auxiliary {
+        /// The `outputs` key.
+        output: String,
+    },
+    /// One of a trait's `outputs`.
+    Trait {
+        /// Trait type.
+        trait_type: String,
+        /// The `outputs` key.
+        output: String,
+    },
+}
+
+/// One rendered object with its provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedObject {
+    /// Component name.
+    pub component: String,
+    /// Component type.
+    pub component_type: String,
+    /// Workload, auxiliary or trait output.
+    pub role: ObjectRole,
+    /// The object.
+    pub object: Json,
+}
+
+impl RenderedObject {
+    /// The trait that produced it, if any.
+    pub fn trait_type(&self) -> Option<&str> {
+        match &self.role {
+            ObjectRole::Trait { trait_type, .. } => Some(trait_type),
+            _ => None,
+        }
+    }
+
+    /// The `outputs` key, `None` for the workload.
+    pub fn output_name(&self) -> Option<&str> {
+        match &self.role {
+            ObjectRole::Workload => None,
+            ObjectRole::Auxiliary { output } | ObjectRole::Trait { output, .. } => Some(output),
+        }
+    }
+
+    /// `apiVersion`, `kind`, `metadata.namespace`, `metadata.name`.
+    pub fn id(&self) -> (&str, &str, &str, &str) {
+        let s = |p: &str| self.object.pointer(p).and_then(Json::as_str).unwrap_or("");
+        (
+            s("/apiVersion"),
+            s("/kind"),
+            s("/metadata/namespace"),
+            s("/metadata/name"),
+        )
+    }
+}
+
+/// Renders every component of an application for one target. Errors of all
+/// components are reported together.
+pub fn render_app(
+    app: &Application,
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+    target: &Target,
+) -> Result<Vec<RenderedObject>, Vec<Diagnostic>> {
+    let components = Json::Array(app.components.iter().map(context::component_json).collect());
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    for c in &app.components {
+        match render_component(app, c, catalog, sources, target, &components) {
+            Ok(objs) => out.extend(objs),
+            Err(e) => errs.extend(e),
+        }
+    }
+    if errs.is_empty() { Ok(out) } else { Err(errs) }
+}
+
+/// Looks a definition up, with a "did you mean" hint when it is unknown.
+pub fn lookup(
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+    kind: DefKind,
+    name: &str,
+    path: &str,
+    span: Span,
+) -> Result<Rc<Definition>, Vec<Diagnostic>> {
+    if let Some(d) = catalog.get(sources, kind, name)? {
+        return Ok(d);
+    }
+    let what = match kind {
+        DefKind::Component => "component type",
+        DefKind::Trait => "trait type",
+        DefKind::Policy => "policy type",
+        DefKind::WorkflowStep => "workflow step type",
+    };
+    let mut msg = format!("unknown {what} {name:?}");
+    let names = catalog.names(kind);
+    if let Some(s) = nearest(name, &names) {
+        msg.push_str(&format!(" (did you mean {s:?}?)"));
+    } else {
+        msg.push_str("; give its definition with -d");
+    }
+    Err(vec![Diagnostic::error(msg).with_path(path).with_span(span)])
+}
+
+fn render_component(
+    app: &Application,
+    comp: &Component,
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+    target: &Target,
+    components: &Json,
+) -> Result<Vec<RenderedObject>, Vec<Diagnostic>> {
+    let def = lookup(
+        catalog,
+        sources,
+        DefKind::Component,
+        &comp.type_,
+        &format!("{}.type", comp.path),
+        comp.type_span,
+    )?;
+    let mut traits = Vec::new();
+    for t in &comp.traits {
+        let d = lookup(
+            catalog,
+            sources,
+            DefKind::Trait,
+            &t.type_,
+            &format!("{}.type", t.path),
+            t.type_span,
+        )?;
+        traits.push((t, d));
+    }
+    check_conflicts(comp, &traits)?;
+    let where_ = format!("component {:?} ({})", comp.name, comp.type_);
+    let ctx = context::base(app, comp, target, components);
+    let (params, pspan) = properties(comp.properties.as_ref(), comp.span);
+    def.program(sources)
+        .map_err(|d| located(d, &where_, None))?;
+    validate(
+        &def,
+        &params,
+        &where_,
+        &comp.path,
+        comp.properties.as_ref(),
+        comp.span,
+    )?;
+    let ctx_span = comp.span;
+    let mut ev = evaluate(
+        &def,
+        sources,
+        &params,
+        pspan,
+        &Json::Object(ctx.clone()),
+        ctx_span,
+        true,
+    )
+    .map_err(|f| failure(f, &where_, comp.properties.as_ref(), comp.span))?;
+    let output = ev
+        .export("output")
+        .map_err(|d| located(d, &where_, comp.properties.as_ref()))?;
+    let Some(mut workload) = output else {
+        return Err(vec![
+            Diagnostic::error(format!("{where_}: the template has no `output`"))
+                .with_span(comp.type_span),
+        ]);
+    };
+    if !workload.is_object() {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "{where_}: `output` must be an object, found {}",
+                kind_of(&workload)
+            ))
+            .with_span(comp.type_span),
+        ]);
+    }
+    let mut aux: Vec<RenderedObject> = Vec::new();
+    for (name, obj) in outputs(&mut ev, &where_, comp)? {
+        aux.push(RenderedObject {
+            component: comp.name.clone(),
+            component_type: comp.type_.clone(),
+            role: ObjectRole::Auxiliary { output: name },
+            object: obj,
+        });
+    }
+    for (t, tdef) in &traits {
+        check_applies(comp, t, tdef, &def, &workload)?;
+        apply_trait(t, tdef, &ctx, comp, sources, &mut workload, &mut aux)?;
+    }
+    let mut objs = vec![RenderedObject {
+        component: comp.name.clone(),
+        component_type: comp.type_.clone(),
+        role: ObjectRole::Workload,
+        object: workload,
+    }];
+    objs.extend(aux);
+    for o in &mut objs {
+        oam::stamp(app, target, &comp.type_, o, &stable_hash);
+        oam::sort_keys(&mut o.object);
+    }
+    Ok(objs)
+}
+
+/// Runs one trait: `errs`, `outputs`, `patch`, `patchOutputs`.
+fn apply_trait(
+    t: &Trait,
+    tdef: &Definition,
+    base_ctx: &Map<String, Json>,
+    comp: &Component,
+    sources: &mut SourceMap,
+    workload: &mut Json,
+    aux: &mut Vec<RenderedObject>,
+) -> Result<(), Vec<Diagnostic>> {
+    let where_ = format!(
+        "component {:?} ({}), trait {:?}",
+        comp.name, comp.type_, t.type_
+    );
+    let mut ctx = base_ctx.clone();
+    ctx.insert("output".into(), workload.clone());
+    if !aux.is_empty() {
+        let outs: Map<String, Json> = aux
+            .iter()
+            .map(|o| {
+                (
+                    o.output_name().unwrap_or_default().to_string(),
+                    o.object.clone(),
+                )
+            })
+            .collect();
+        ctx.insert("outputs".into(), Json::Object(outs));
+    }
+    let (params, pspan) = properties(t.properties.as_ref(), t.span);
+    tdef.program(sources)
+        .map_err(|d| located(d, &where_, None))?;
+    validate(
+        tdef,
+        &params,
+        &where_,
+        &t.path,
+        t.properties.as_ref(),
+        t.span,
+    )?;
+    let mut ev = evaluate(
+        tdef,
+        sources,
+        &params,
+        pspan,
+        &Json::Object(ctx),
+        t.span,
+        true,
+    )
+    .map_err(|f| failure(f, &where_, t.properties.as_ref(), t.span))?;
+    for (name, obj) in outputs(&mut ev, &where_, comp)? {
+        aux.push(RenderedObject {
+            component: comp.name.clone(),
+            component_type: comp.type_.clone(),
+            role: ObjectRole::Trait {
+                trait_type: t.type_.clone(),
+                output: name,
+            },
+            object: obj,
+        });
+    }
+    let located_t = |d: Vec<Diagnostic>| located(d, &where_, t.properties.as_ref());
+    if let Some((p, docs)) = ev.export_with_docs("patch").map_err(located_t)? {
+        *workload = patch::apply(workload, &p, &docs).map_err(|e| {
+            vec![
+                Diagnostic::error(format!("{where_}: cannot patch the workload: {e}"))
+                    .with_span(t.span),
+            ]
+        })?;
+    }
+    if let Some((Json::Object(p), docs)) = ev.export_with_docs("patchOutputs").map_err(located_t)? {
+        for (name, pv) in &p {
+            let Some(target) = aux.iter_mut().find(|o| o.output_name() == Some(name)) else {
+                continue;
+            };
+            let sub = docs.field(name).cloned().unwrap_or_default();
+            target.object = patch::apply(&target.object, pv, &sub).map_err(|e| {
+                vec![
+                    Diagnostic::error(format!("{where_}: cannot patch outputs.{name}: {e}"))
+                        .with_span(t.span),
+                ]
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The regular fields of `outputs`, in declaration order. As upstream
+/// iterates the fields, a comprehension that cannot run yet (over an absent
+/// optional list) contributes nothing instead of failing the render.
+fn outputs(
+    ev: &mut Evaluated,
+    where_: &str,
+    comp: &Component,
+) -> Result<Vec<(String, Json)>, Vec<Diagnostic>> {
+    let exported = match ev.export("outputs") {
+        Err(_) => ev.export_fields("outputs"),
+        ok => ok,
+    };
+    match exported.map_err(|d| located(d, where_, comp.properties.as_ref()))? {
+        None => Ok(Vec::new()),
+        Some(Json::Object(m)) => {
+            let mut v = Vec::new();
+            for (k, o) in m {
+                if !o.is_object() {
+                    return Err(vec![
+                        Diagnostic::error(format!(
+                            "{where_}: outputs.{k} must be an object, found {}",
+                            kind_of(&o)
+                        ))
+                        .with_span(comp.span),
+                    ]);
+                }
+                v.push((k, o));
+            }
+            Ok(v)
+        }
+        Some(other) => Err(vec![
+            Diagnostic::error(format!(
+                "{where_}: `outputs` must be a struct, found {}",
+                kind_of(&other)
+            ))
+            .with_span(comp.span),
+        ]),
+    }
+}
+
+/// Checks properties against the definition's parameter schema, pointing
+/// each violation at its line in the application.
+fn validate(
+    def: &Definition,
+    params: &Json,
+    where_: &str,
+    entry_path: &str,
+    props: Option<&crate::yaml::Node>,
+    entry_span: Span,
+) -> Result<(), Vec<Diagnostic>> {
+    let violations = def.validate(params)?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(violations
+        .into_iter()
+        .map(|v| {
+            let node = props.and_then(|p| p.at_path(&v.path));
+            let span = node.map_or(entry_span, |n| n.span);
+            let mut path = format!("{entry_path}.properties");
+            for seg in &v.path {
+                if seg.chars().all(|c| c.is_ascii_digit()) {
+                    path.push_str(&format!("[{seg}]"));
+                } else {
+                    path.push('.');
+                    path.push_str(seg);
+                }
+            }
+            Diagnostic::error(v.message)
+                .with_path(format!("{where_}: {path}"))
+                .with_span(span)
+        })
+        .collect())
+}
+
+fn properties(p: Option<&crate::yaml::Node>, fallback: Span) -> (Json, Span) {
+    match p {
+        Some(n) => (n.to_json(), n.span),
+        None => (Json::Object(Map::new()), fallback),
+    }
+}
+
+fn kind_of(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "list",
+        Json::Object(_) => "struct",
+    }
+}
+
+fn failure(
+    f: EvalFailure,
+    where_: &str,
+    props: Option<&crate::yaml::Node>,
+    span: Span,
+) -> Vec<Diagnostic> {
+    match f {
+        EvalFailure::Cue(d) => located(d, where_, props),
+        EvalFailure::User(msgs) => msgs
+            .into_iter()
+            .map(|m| Diagnostic::error(format!("{where_}: {m}")).with_span(span))
+            .collect(),
+    }
+}
+
+/// Puts the component/trait in front of each message and, for errors in
+/// `parameter.x…`, points first at the property's line in the application.
+fn located(
+    ds: Vec<Diagnostic>,
+    where_: &str,
+    props: Option<&crate::yaml::Node>,
+) -> Vec<Diagnostic> {
+    ds.into_iter()
+        .map(|mut d| {
+            if let (Some(path), Some(p)) = (&d.path, props)
+                && let Some(rest) = path.strip_prefix("parameter.")
+            {
+                let parts: Vec<String> = rest.split('.').map(String::from).collect();
+                if let Some(n) = p.at_path(&parts) {
+                    d.spans.retain(|s| *s != p.span);
+                    d.spans.insert(0, n.span);
+                }
+            }
+            d.path = Some(match d.path.take() {
+                Some(p) => format!("{where_}: {p}"),
+                None => where_.to_string(),
+            });
+            d
+        })
+        .collect()
+}
+
+/// The resource name a trait's `appliesToWorkloads` lists (`deployments.apps`).
+fn resource_of(def: &Definition, workload: &Json) -> String {
+    if let Some(t) = def
+        .workload_type()
+        .filter(|t| *t != "autodetects.core.oam.dev")
+    {
+        return t.to_string();
+    }
+    let api = workload
+        .get("apiVersion")
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    let kind = workload
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_lowercase();
+    let plural = if kind.ends_with('s') || kind.ends_with('x') {
+        format!("{kind}es")
+    } else if let Some(stem) = kind.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{kind}s")
+    };
+    match api.split_once('/') {
+        Some((group, _)) => format!("{plural}.{group}"),
+        None => plural,
+    }
+}
+
+fn check_applies(
+    comp: &Component,
+    t: &Trait,
+    tdef: &Definition,
+    cdef: &Definition,
+    workload: &Json,
+) -> Result<(), Vec<Diagnostic>> {
+    let allowed = tdef.applies_to();
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    let resource = resource_of(cdef, workload);
+    let ok = allowed
+        .iter()
+        .any(|a| a == "*" || *a == comp.type_ || *a == resource);
+    if ok {
+        return Ok(());
+    }
+    Err(vec![
+        Diagnostic::error(format!(
+            "trait {:?} does not apply to component {:?} (type {}, workload {resource}); it applies to: {}",
+            t.type_,
+            comp.name,
+            comp.type_,
+            allowed.join(", ")
+        ))
+        .with_path(format!("{}.type", t.path))
+        .with_span(t.type_span),
+    ])
+}
+
+fn check_conflicts(
+    comp: &Component,
+    traits: &[(&Trait, Rc<Definition>)],
+) -> Result<(), Vec<Diagnostic>> {
+    for (t, d) in traits {
+        for other in d.conflicts_with() {
+            if let Some((o, _)) = traits
+                .iter()
+                .find(|(o, _)| o.type_ == other && o.type_ != t.type_)
+            {
+                return Err(vec![
+                    Diagnostic::error(format!(
+                        "trait {:?} conflicts with trait {:?} on component {:?}",
+                        t.type_, o.type_, comp.name
+                    ))
+                    .with_path(format!("{}.type", o.path))
+                    .with_span(o.type_span)
+                    .with_span(t.type_span),
+                ]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A short stable hash of an object's metadata, for naming unnamed objects.
+fn stable_hash(j: &Json) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in j.to_string().bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{h:08x}")
+}
+
+/// The raw result of a template for definition authors (`velac def eval`):
+/// `output`/`outputs` for a component; `patch`, `patchOutputs`, `outputs` and
+/// `errs` for a trait; absent fields left out; no labels, no patching.
+pub fn eval_raw(
+    def: &Definition,
+    sources: &mut SourceMap,
+    parameter: &Json,
+    context: &Json,
+    span: Span,
+) -> Result<Json, Vec<Diagnostic>> {
+    let mut ev =
+        evaluate(def, sources, parameter, span, context, span, false).map_err(|f| match f {
+            EvalFailure::Cue(d) => d,
+            EvalFailure::User(m) => m.into_iter().map(Diagnostic::error).collect(),
+        })?;
+    let fields: &[&str] = match def.kind {
+        DefKind::Component => &["output", "outputs"],
+        DefKind::Trait => &["patch", "patchOutputs", "outputs", "errs"],
+        DefKind::Policy | DefKind::WorkflowStep => &["output", "outputs", "parameter"],
+    };
+    let mut out = Map::new();
+    for f in fields {
+        if let Some(v) = ev.export(f)? {
+            out.insert((*f).to_string(), v);
+        }
+    }
+    Ok(Json::Object(out))
+}
