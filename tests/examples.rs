@@ -1,10 +1,13 @@
 //! Every example is exercised here, through the commands README gives a newcomer.
 //!
-//! README's quick start holds exactly two commands: the main job on the bundled
+//! README's quick start holds exactly two commands: the main job on a bundled
 //! example (a `cargo run --release -- …` line) and the tests (`cargo test …`),
 //! which `.ci/run` must call. The first is run as written and its output compared
-//! with `examples/cue-webservice/expected.yaml`; `UPDATE_GOLDEN=1 cargo test --test
-//! examples` rewrites that file.
+//! with the example's `expected.yaml`. Every other example directory is run the
+//! way its kind is used: `velac render app.yaml [-d definitions]` for an
+//! application, `velac cue export DIR -e output -e outputs --out yaml` for a
+//! CUE template. `UPDATE_GOLDEN=1 cargo test --test examples` rewrites the
+//! `expected.yaml` files.
 
 use std::path::Path;
 use std::process::Command;
@@ -40,6 +43,24 @@ fn velac(args: &[&str]) -> std::process::Output {
         .expect("runs velac")
 }
 
+/// Runs velac and compares stdout with a golden file.
+fn check_golden(args: &[&str], golden: &Path) {
+    let out = velac(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "velac {args:?} failed: {stderr}");
+    let got = String::from_utf8(out.stdout).expect("UTF-8 output");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(golden, &got).expect("writes the golden");
+        return;
+    }
+    let want = std::fs::read_to_string(golden)
+        .unwrap_or_else(|_| panic!("{} (UPDATE_GOLDEN=1 writes it)", golden.display()));
+    assert_eq!(
+        got, want,
+        "output of velac {args:?} changed (UPDATE_GOLDEN=1 to accept)"
+    );
+}
+
 #[test]
 fn readme_main_command_renders_the_bundled_example() {
     let (main, _) = quick_start();
@@ -47,24 +68,54 @@ fn readme_main_command_renders_the_bundled_example() {
         .strip_prefix("cargo run --release -- ")
         .expect("the main command runs the release binary");
     let args: Vec<&str> = args.split_whitespace().collect();
-    assert!(
-        args.iter().any(|a| a.starts_with("examples/")),
-        "the main command runs a bundled example: {main}"
-    );
-    let out = velac(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{main} failed: {stderr}");
-    let got = String::from_utf8(out.stdout).expect("UTF-8 output");
-    let golden = Path::new(ROOT).join("examples/cue-webservice/expected.yaml");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &got).expect("writes the golden");
-        return;
+    let example = args
+        .iter()
+        .find(|a| a.starts_with("examples/"))
+        .unwrap_or_else(|| panic!("the main command runs a bundled example: {main}"));
+    let dir = Path::new(ROOT).join(example);
+    let dir = if dir.is_dir() {
+        dir
+    } else {
+        dir.parent().expect("in a directory").to_path_buf()
+    };
+    check_golden(&args, &dir.join("expected.yaml"));
+}
+
+#[test]
+fn every_example_is_rendered() {
+    let mut dirs: Vec<_> = std::fs::read_dir(Path::new(ROOT).join("examples"))
+        .expect("examples/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 2, "examples/ holds the bundled examples");
+    for dir in dirs {
+        let rel = dir
+            .strip_prefix(ROOT)
+            .expect("under the repo")
+            .display()
+            .to_string();
+        let mut args: Vec<String> = Vec::new();
+        if dir.join("app.yaml").is_file() {
+            args.extend(["render".into(), format!("{rel}/app.yaml")]);
+            if dir.join("definitions").is_dir() {
+                args.extend(["-d".into(), format!("{rel}/definitions")]);
+            }
+        } else if dir.join("template.cue").is_file() {
+            args.extend(
+                [
+                    "cue", "export", &rel, "-e", "output", "-e", "outputs", "--out", "yaml",
+                ]
+                .map(String::from),
+            );
+        } else {
+            panic!("{rel}: an example holds app.yaml or template.cue");
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        check_golden(&args, &dir.join("expected.yaml"));
     }
-    let want = std::fs::read_to_string(&golden).expect("expected.yaml (UPDATE_GOLDEN=1 writes it)");
-    assert_eq!(
-        got, want,
-        "output of `{main}` changed (UPDATE_GOLDEN=1 to accept)"
-    );
 }
 
 #[test]
@@ -108,4 +159,13 @@ fn bundled_example_vets_and_evaluates() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "\"ClusterIP\"");
+}
+
+/// `docs/definitions.md` is what `velac def doc` prints for the built-ins.
+#[test]
+fn definitions_reference_is_generated() {
+    check_golden(
+        &["def", "doc"],
+        &Path::new(ROOT).join("docs/definitions.md"),
+    );
 }

@@ -197,7 +197,15 @@ impl Gen<'_> {
         // All literals: an enum.
         let consts: Option<Vec<Json>> = schemas.iter().map(|s| s.get("const").cloned()).collect();
         let mut out = match consts {
-            Some(c) => json!({"enum": c}),
+            Some(c) => {
+                let mut uniq: Vec<Json> = Vec::new();
+                for v in c {
+                    if !uniq.contains(&v) {
+                        uniq.push(v);
+                    }
+                }
+                json!({"enum": uniq})
+            }
             None => {
                 let mut uniq: Vec<Json> = Vec::new();
                 for s in schemas {

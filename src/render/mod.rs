@@ -221,7 +221,7 @@ fn render_component(
     }
     check_conflicts(comp, &traits)?;
     let where_ = format!("component {:?} ({})", comp.name, comp.type_);
-    let ctx = context::base(app, comp, target, components);
+    let ctx = context::base(app, comp, target);
     let (params, pspan) = properties(comp.properties.as_ref(), comp.span);
     def.program(sources)
         .map_err(|d| located(d, &where_, None))?;
@@ -234,16 +234,9 @@ fn render_component(
         comp.span,
     )?;
     let ctx_span = comp.span;
-    let mut ev = evaluate(
-        &def,
-        sources,
-        &params,
-        pspan,
-        &Json::Object(ctx.clone()),
-        ctx_span,
-        true,
-    )
-    .map_err(|f| failure(f, &where_, comp.properties.as_ref(), comp.span))?;
+    let comp_ctx = context::with_components(&ctx, &def.template, components);
+    let mut ev = evaluate(&def, sources, &params, pspan, &comp_ctx, ctx_span, true)
+        .map_err(|f| failure(f, &where_, comp.properties.as_ref(), comp.span))?;
     let output = ev
         .export("output")
         .map_err(|d| located(d, &where_, comp.properties.as_ref()))?;
@@ -273,7 +266,16 @@ fn render_component(
     }
     for (t, tdef) in &traits {
         check_applies(comp, t, tdef, &def, &workload)?;
-        apply_trait(t, tdef, &ctx, comp, sources, &mut workload, &mut aux)?;
+        apply_trait(
+            t,
+            tdef,
+            &ctx,
+            components,
+            comp,
+            sources,
+            &mut workload,
+            &mut aux,
+        )?;
     }
     let mut objs = vec![RenderedObject {
         component: comp.name.clone(),
@@ -294,6 +296,7 @@ fn apply_trait(
     t: &Trait,
     tdef: &Definition,
     base_ctx: &Map<String, Json>,
+    components: &Json,
     comp: &Component,
     sources: &mut SourceMap,
     workload: &mut Json,
@@ -328,16 +331,9 @@ fn apply_trait(
         t.properties.as_ref(),
         t.span,
     )?;
-    let mut ev = evaluate(
-        tdef,
-        sources,
-        &params,
-        pspan,
-        &Json::Object(ctx),
-        t.span,
-        true,
-    )
-    .map_err(|f| failure(f, &where_, t.properties.as_ref(), t.span))?;
+    let ctx = context::with_components(&ctx, &tdef.template, components);
+    let mut ev = evaluate(tdef, sources, &params, pspan, &ctx, t.span, true)
+        .map_err(|f| failure(f, &where_, t.properties.as_ref(), t.span))?;
     for (name, obj) in outputs(&mut ev, &where_, comp)? {
         aux.push(RenderedObject {
             component: comp.name.clone(),

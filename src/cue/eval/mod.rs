@@ -47,6 +47,8 @@ const MAX_EVAL_DEPTH: u32 = 10_000;
 /// log2 of the arena chunk size.
 const CHUNK_BITS: usize = 12;
 const CHUNK_MASK: usize = (1 << CHUNK_BITS) - 1;
+/// Initial capacity of the first chunk (it grows like a `Vec` up to a full chunk).
+const FIRST_CHUNK: usize = 256;
 /// Vertices allocated by one engine beyond this end the evaluation with an
 /// error: a last defence against inputs that grow without bound.
 const MAX_VERTICES: usize = 4_000_000;
@@ -474,7 +476,15 @@ impl Engine {
         let depth = parent.map_or(0, |p| self.v(p).depth + 1);
         let id = VId(self.count as u32);
         if self.count & CHUNK_MASK == 0 {
-            self.chunks.push(Vec::with_capacity(CHUNK_MASK + 1));
+            // The first chunk starts small and grows: most evaluations (one
+            // template render) need a few hundred vertices, and reserving a
+            // whole chunk (~1 MB) per engine costs page faults, not work.
+            let cap = if self.chunks.is_empty() {
+                FIRST_CHUNK
+            } else {
+                CHUNK_MASK + 1
+            };
+            self.chunks.push(Vec::with_capacity(cap));
         }
         if let Some(c) = self.chunks.last_mut() {
             c.push(Vertex::new(parent, label, depth));
