@@ -153,6 +153,10 @@ pub struct SchemaViolation {
     pub path: Vec<String>,
     /// What is wrong.
     pub message: String,
+    /// For a missing required property: its name.
+    pub missing: Option<String>,
+    /// For fields that are not allowed: their names.
+    pub unexpected: Vec<String>,
 }
 
 impl Definition {
@@ -201,17 +205,44 @@ impl Definition {
         self.schema_pair().map(|p| p.0.clone())
     }
 
+    /// The property names the parameter schema declares at a path inside the
+    /// properties (keys, or list indexes), for telling typos from real fields.
+    pub fn declared_properties(&self, path: &[String]) -> Vec<String> {
+        let Ok(pair) = self.schema_pair() else {
+            return Vec::new();
+        };
+        let mut nodes: Vec<&Json> = vec![&pair.0];
+        for seg in path {
+            let index = seg.chars().all(|c| c.is_ascii_digit());
+            nodes = nodes
+                .into_iter()
+                .flat_map(schema_parts)
+                .filter_map(|n| {
+                    if index {
+                        n.get("items")
+                    } else {
+                        n.get("properties").and_then(|p| p.get(seg.as_str()))
+                    }
+                })
+                .collect();
+        }
+        let mut out = Vec::new();
+        for n in nodes.into_iter().flat_map(schema_parts) {
+            if let Some(p) = n.get("properties").and_then(Json::as_object) {
+                out.extend(p.keys().cloned());
+            }
+        }
+        out
+    }
+
     /// Checks properties against the parameter schema (before any CUE runs).
     pub fn validate(&self, properties: &Json) -> Result<Vec<SchemaViolation>, Vec<Diagnostic>> {
         let pair = self.schema_pair()?;
-        Ok(pair
-            .1
-            .iter_errors(properties)
-            .map(|e| SchemaViolation {
-                path: pointer_segments(e.instance_path().as_str()),
-                message: violation_message(e.kind(), properties, e.instance_path().as_str()),
-            })
-            .collect())
+        let mut out = Vec::new();
+        for e in pair.1.iter_errors(properties) {
+            violations(&e, properties, &mut out);
+        }
+        Ok(out)
     }
 
     /// The compiled template (compiled once, on first use). Positions in
@@ -435,6 +466,56 @@ impl Catalog {
     }
 }
 
+/// The violations one validation error stands for. When no alternative of a
+/// disjunction fits, the alternative that came closest (fewest errors, then
+/// the deepest) speaks for it, so the message names the field that is wrong
+/// rather than the whole value.
+fn violations(e: &jsonschema::ValidationError<'_>, props: &Json, out: &mut Vec<SchemaViolation>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    if let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind() {
+        let depth = |errs: &Vec<jsonschema::ValidationError<'static>>| {
+            errs.iter()
+                .map(|x| x.instance_path().as_str().len())
+                .max()
+                .unwrap_or(0)
+        };
+        let best = context
+            .iter()
+            .filter(|errs| !errs.is_empty())
+            .min_by_key(|errs| (errs.len(), std::cmp::Reverse(depth(errs))));
+        if let Some(errs) = best.filter(|errs| depth(errs) > e.instance_path().as_str().len()) {
+            for x in errs {
+                violations(x, props, out);
+            }
+            return;
+        }
+    }
+    let at = e.instance_path().as_str();
+    out.push(SchemaViolation {
+        path: pointer_segments(at),
+        message: violation_message(e.kind(), props, at),
+        missing: match e.kind() {
+            K::Required { property } => property.as_str().map(String::from),
+            _ => None,
+        },
+        unexpected: match e.kind() {
+            K::AdditionalProperties { unexpected } => unexpected.clone(),
+            _ => Vec::new(),
+        },
+    });
+}
+
+/// A schema and the alternatives and conjuncts inside it.
+fn schema_parts(s: &Json) -> Vec<&Json> {
+    let mut out = vec![s];
+    for k in ["allOf", "anyOf"] {
+        if let Some(a) = s.get(k).and_then(Json::as_array) {
+            out.extend(a.iter().flat_map(schema_parts));
+        }
+    }
+    out
+}
+
 fn pointer_segments(p: &str) -> Vec<String> {
     p.split('/')
         .skip(1)
@@ -492,8 +573,35 @@ fn violation_message(
         K::Pattern { pattern } => format!("{shown} does not match {pattern:?}"),
         K::MaxItems { limit } => format!("expected at most {limit} items"),
         K::MinItems { limit } => format!("expected at least {limit} items"),
-        K::AnyOf { .. } | K::OneOfNotValid { .. } => {
-            format!("{shown} matches none of the allowed forms")
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            // Alternatives that each fail on one simple check read as "expected A or B".
+            let wants: Option<Vec<String>> = context
+                .iter()
+                .map(|errs| match errs.as_slice() {
+                    [one] => match one.kind() {
+                        K::Type {
+                            kind: TypeKind::Single(t),
+                        } => Some(format!("{t:?}").to_lowercase()),
+                        K::Constant { expected_value } => Some(expected_value.to_string()),
+                        K::Enum { options } => Some(format!("one of {options}")),
+                        K::Pattern { pattern } => Some(format!("a string matching {pattern:?}")),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            match wants {
+                Some(w) if !w.is_empty() => {
+                    let w = w
+                        .join(" or ")
+                        .replace("integer", "int")
+                        .replace("object", "map")
+                        .replace("array", "list")
+                        .replace("boolean", "bool");
+                    format!("expected {w}, found {} {shown}", kind_name(found))
+                }
+                _ => format!("{shown} matches none of the allowed forms"),
+            }
         }
         other => format!("{other:?}"),
     }

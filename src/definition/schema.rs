@@ -128,7 +128,11 @@ impl Gen<'_> {
             "uint16" => json!({"type": "integer", "minimum": 0, "maximum": 65535}),
             "uint32" => json!({"type": "integer", "minimum": 0, "maximum": u32::MAX}),
             "uint64" => json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}),
-            n if n.starts_with('#') => self.definition(n).unwrap_or_else(|| json!({})),
+            n if n.starts_with('#') => self.top_level(n, true).unwrap_or_else(|| json!({})),
+            // A hidden helper (`_settings`) of the template: open, as it is written.
+            n if n.starts_with('_') && n.len() > 1 => {
+                self.top_level(n, closed).unwrap_or_else(|| json!({}))
+            }
             _ => {
                 let _ = closed;
                 json!({})
@@ -136,13 +140,13 @@ impl Gen<'_> {
         }
     }
 
-    /// A top-level `#Def` of the template: closed, as definitions are.
-    fn definition(&self, name: &str) -> Option<Json> {
+    /// A top-level `#Def` (closed, as definitions are) or hidden field of the template.
+    fn top_level(&self, name: &str, closed: bool) -> Option<Json> {
         let f = self.file.decls.iter().find_map(|d| match d {
             Decl::Field(f) if label_name(&f.label).as_deref() == Some(name) => Some(f),
             _ => None,
         })?;
-        Some(self.deeper().expr(&f.value, true))
+        Some(self.deeper().expr(&f.value, closed))
     }
 
     fn unary(&self, op: UnaryOp, x: &Expr, closed: bool) -> Json {

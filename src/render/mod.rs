@@ -224,7 +224,7 @@ fn render_component(
     let ctx = context::base(app, comp, target);
     let (params, pspan) = properties(comp.properties.as_ref(), comp.span);
     def.program(sources)
-        .map_err(|d| located(d, &where_, None))?;
+        .map_err(|d| located(d, &where_, None, ""))?;
     validate(
         &def,
         &params,
@@ -236,16 +236,17 @@ fn render_component(
     let ctx_span = comp.span;
     let comp_ctx = context::with_components(&ctx, &def.template, components);
     let mut ev = evaluate(&def, sources, &params, pspan, &comp_ctx, ctx_span, true)
-        .map_err(|f| failure(f, &where_, comp.properties.as_ref(), comp.span))?;
+        .map_err(|f| failure(f, &where_, comp.properties.as_ref(), &comp.path, comp.span))?;
     let output = ev
         .export("output")
-        .map_err(|d| located(d, &where_, comp.properties.as_ref()))?;
+        .map_err(|d| located(d, &where_, comp.properties.as_ref(), &comp.path))?;
     let Some(mut workload) = output else {
         return Err(vec![
             Diagnostic::error(format!("{where_}: the template has no `output`"))
                 .with_span(comp.type_span),
         ]);
     };
+    check_kind(&workload, &format!("{where_}: output"), comp.type_span)?;
     if !workload.is_object() {
         return Err(vec![
             Diagnostic::error(format!(
@@ -291,6 +292,25 @@ fn render_component(
     Ok(objs)
 }
 
+/// An object without `apiVersion` and `kind` cannot be applied anywhere;
+/// better to say so now than at apply time.
+fn check_kind(o: &Json, what: &str, span: Span) -> Result<(), Vec<Diagnostic>> {
+    let has = |k: &str| {
+        o.get(k)
+            .and_then(Json::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if !o.is_object() || (has("apiVersion") && has("kind")) {
+        return Ok(());
+    }
+    Err(vec![
+        Diagnostic::error(format!(
+            "{what} is not a Kubernetes object: it needs a non-empty apiVersion and kind"
+        ))
+        .with_span(span),
+    ])
+}
+
 /// Runs one trait: `errs`, `outputs`, `patch`, `patchOutputs`.
 fn apply_trait(
     t: &Trait,
@@ -322,7 +342,7 @@ fn apply_trait(
     }
     let (params, pspan) = properties(t.properties.as_ref(), t.span);
     tdef.program(sources)
-        .map_err(|d| located(d, &where_, None))?;
+        .map_err(|d| located(d, &where_, None, ""))?;
     validate(
         tdef,
         &params,
@@ -333,7 +353,7 @@ fn apply_trait(
     )?;
     let ctx = context::with_components(&ctx, &tdef.template, components);
     let mut ev = evaluate(tdef, sources, &params, pspan, &ctx, t.span, true)
-        .map_err(|f| failure(f, &where_, t.properties.as_ref(), t.span))?;
+        .map_err(|f| failure(f, &where_, t.properties.as_ref(), &t.path, t.span))?;
     for (name, obj) in outputs(&mut ev, &where_, comp)? {
         aux.push(RenderedObject {
             component: comp.name.clone(),
@@ -345,7 +365,7 @@ fn apply_trait(
             object: obj,
         });
     }
-    let located_t = |d: Vec<Diagnostic>| located(d, &where_, t.properties.as_ref());
+    let located_t = |d: Vec<Diagnostic>| located(d, &where_, t.properties.as_ref(), &t.path);
     if let Some((p, docs)) = ev.export_with_docs("patch").map_err(located_t)? {
         *workload = patch::apply(workload, &p, &docs).map_err(|e| {
             vec![
@@ -383,7 +403,7 @@ fn outputs(
         Err(_) => ev.export_fields("outputs"),
         ok => ok,
     };
-    match exported.map_err(|d| located(d, where_, comp.properties.as_ref()))? {
+    match exported.map_err(|d| located(d, where_, comp.properties.as_ref(), &comp.path))? {
         None => Ok(Vec::new()),
         Some(Json::Object(m)) => {
             let mut v = Vec::new();
@@ -397,6 +417,7 @@ fn outputs(
                         .with_span(comp.span),
                     ]);
                 }
+                check_kind(&o, &format!("{where_}: outputs.{k}"), comp.span)?;
                 v.push((k, o));
             }
             Ok(v)
@@ -429,17 +450,46 @@ fn validate(
         .into_iter()
         .map(|v| {
             let node = props.and_then(|p| p.at_path(&v.path));
-            let span = node.map_or(entry_span, |n| n.span);
-            let mut path = format!("{entry_path}.properties");
-            for seg in &v.path {
-                if seg.chars().all(|c| c.is_ascii_digit()) {
-                    path.push_str(&format!("[{seg}]"));
-                } else {
-                    path.push('.');
-                    path.push_str(seg);
-                }
+            let mut span = node.map_or(entry_span, |n| n.span);
+            let mut message = v.message;
+            let declared = def.declared_properties(&v.path);
+            // A required property missing next to a near-miss is a typo.
+            if let (
+                Some(want),
+                Some(crate::yaml::Node {
+                    kind: crate::yaml::Kind::Map(m),
+                    ..
+                }),
+            ) = (&v.missing, node)
+                && let Some((k, _)) = m.iter().find(|(k, _)| {
+                    k.name != *want
+                        && !declared.contains(&k.name)
+                        && nearest(&k.name, &[want.as_str()]).is_some()
+                })
+            {
+                message.push_str(&format!(" (found {:?}: misspelt?)", k.name));
+                span = k.span;
             }
-            Diagnostic::error(v.message)
+            let mut path = property_path(entry_path, &v.path);
+            // A field that is not allowed: point at its key.
+            if let (
+                Some(first),
+                Some(crate::yaml::Node {
+                    kind: crate::yaml::Kind::Map(m),
+                    ..
+                }),
+            ) = (v.unexpected.first(), node)
+                && let Some((k, _)) = m.iter().find(|(k, _)| k.name == *first)
+            {
+                span = k.span;
+                path = property_path(entry_path, &[v.path.clone(), vec![first.clone()]].concat());
+                let names: Vec<&str> = declared.iter().map(String::as_str).collect();
+                message = match nearest(first, &names) {
+                    Some(n) => format!("field not allowed (did you mean {n:?}?)"),
+                    None => "field not allowed".to_string(),
+                };
+            }
+            Diagnostic::error(message)
                 .with_path(format!("{where_}: {path}"))
                 .with_span(span)
         })
@@ -468,10 +518,11 @@ fn failure(
     f: EvalFailure,
     where_: &str,
     props: Option<&crate::yaml::Node>,
+    entry: &str,
     span: Span,
 ) -> Vec<Diagnostic> {
     match f {
-        EvalFailure::Cue(d) => located(d, where_, props),
+        EvalFailure::Cue(d) => located(d, where_, props, entry),
         EvalFailure::User(msgs) => msgs
             .into_iter()
             .map(|m| Diagnostic::error(format!("{where_}: {m}")).with_span(span))
@@ -485,6 +536,7 @@ fn located(
     ds: Vec<Diagnostic>,
     where_: &str,
     props: Option<&crate::yaml::Node>,
+    entry: &str,
 ) -> Vec<Diagnostic> {
     ds.into_iter()
         .map(|mut d| {
@@ -495,6 +547,8 @@ fn located(
                 if let Some(n) = p.at_path(&parts) {
                     d.spans.retain(|s| *s != p.span);
                     d.spans.insert(0, n.span);
+                    // Name the property as the application spells it.
+                    d.path = Some(property_path(entry, &parts));
                 }
             }
             d.path = Some(match d.path.take() {
@@ -504,6 +558,26 @@ fn located(
             d
         })
         .collect()
+}
+
+/// `spec.components[0].properties.ports[0].port` for a path inside properties.
+fn property_path(entry: &str, segs: &[String]) -> String {
+    let mut path = format!("{entry}.properties");
+    for seg in segs {
+        let ident = !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            path.push_str(&format!("[{seg}]"));
+        } else if ident {
+            path.push('.');
+            path.push_str(seg);
+        } else {
+            path.push_str(&format!("[{seg:?}]"));
+        }
+    }
+    path
 }
 
 /// The resource name a trait's `appliesToWorkloads` lists (`deployments.apps`).
