@@ -103,6 +103,9 @@ pub(super) fn run(a: RenderArgs) -> u8 {
             placing.join(", ")
         );
     }
+    if let Err(d) = render::check_policies_and_steps(&file, &mut catalog, &mut sources) {
+        return fail(&d, &sources);
+    }
     let target = Target::local(version);
     let objects = match render::render_app(&file.app, &mut catalog, &mut sources, &target) {
         Ok(o) => o,

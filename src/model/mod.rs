@@ -149,6 +149,8 @@ pub struct Policy {
     pub properties: Option<Node>,
     /// The entry.
     pub span: Span,
+    /// Position of `type`.
+    pub type_span: Span,
     /// Path of the entry.
     pub path: String,
 }
@@ -211,6 +213,8 @@ pub struct Step {
     pub sub_steps: Vec<Step>,
     /// The entry.
     pub span: Span,
+    /// Position of `type`.
+    pub type_span: Span,
     /// Path of the entry.
     pub path: String,
 }
@@ -517,11 +521,13 @@ fn outputs(o: &Obj) -> Result<Vec<Output>, ModelError> {
 
 fn policy(n: &Node, path: &str) -> Result<Policy, ModelError> {
     let o = Obj::new(n, path, &["name", "type", "properties"])?;
+    let (type_, type_span) = o.string("type")?;
     Ok(Policy {
         name: o.opt_string("name")?.unwrap_or_default(),
-        type_: o.string("type")?.0,
+        type_,
         properties: properties(&o)?,
         span: n.span,
+        type_span,
         path: path.to_string(),
     })
 }
@@ -533,11 +539,13 @@ fn external_policy(doc: &Node) -> Result<Policy, ModelError> {
         &["apiVersion", "kind", "metadata", "type", "properties"],
     )?;
     let meta = read_meta(&o)?;
+    let (type_, type_span) = o.string("type")?;
     Ok(Policy {
         name: meta.name,
-        type_: o.string("type")?.0,
+        type_,
         properties: properties(&o)?,
         span: doc.span,
+        type_span,
         path: String::new(),
     })
 }
@@ -646,9 +654,11 @@ fn step(n: &Node, path: &str, top: bool) -> Result<Step, ModelError> {
         }) => Some(b.to_string()),
         Some(x) => Some(read::as_string(x, &o.child("if"))?),
     };
+    let (type_, type_span) = o.string("type")?;
     Ok(Step {
         name: o.string("name")?.0,
-        type_: o.string("type")?.0,
+        type_,
+        type_span,
         alias,
         if_,
         timeout: o.opt_string("timeout")?,

@@ -11,11 +11,13 @@
 //! gets the OAM labels, annotations, name and namespace.
 
 pub mod bundle;
+mod check;
 mod context;
 mod eval;
 mod oam;
 pub mod patch;
 
+pub use check::check_policies_and_steps;
 pub use context::{ClusterVersion, DEFAULT_KUBE_VERSION};
 
 use crate::definition::{Catalog, DefKind, Definition};
@@ -434,7 +436,7 @@ fn outputs(
 
 /// Checks properties against the definition's parameter schema, pointing
 /// each violation at its line in the application.
-fn validate(
+pub(crate) fn validate(
     def: &Definition,
     params: &Json,
     where_: &str,
@@ -562,7 +564,11 @@ fn located(
 
 /// `spec.components[0].properties.ports[0].port` for a path inside properties.
 fn property_path(entry: &str, segs: &[String]) -> String {
-    let mut path = format!("{entry}.properties");
+    let mut path = if entry.is_empty() {
+        "properties".to_string()
+    } else {
+        format!("{entry}.properties")
+    };
     for seg in segs {
         let ident = !seg.is_empty()
             && seg
