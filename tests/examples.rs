@@ -4,7 +4,8 @@
 //! example (a `cargo run --release -- …` line) and the tests (`cargo test …`),
 //! which `.ci/run` must call. The first is run as written and its output compared
 //! with the example's `expected.yaml`. Every other example directory is run the
-//! way its kind is used: `velac render app.yaml [-d definitions]` for an
+//! way its kind is used: `velac render app.yaml [-d definitions] [--clusters
+//! clusters.yaml]` for an
 //! application, `velac cue export DIR -e output -e outputs --out yaml` for a
 //! CUE template. `UPDATE_GOLDEN=1 cargo test --test examples` rewrites the
 //! `expected.yaml` files.
@@ -102,6 +103,9 @@ fn every_example_is_rendered() {
             args.extend(["render".into(), format!("{rel}/app.yaml")]);
             if dir.join("definitions").is_dir() {
                 args.extend(["-d".into(), format!("{rel}/definitions")]);
+            }
+            if dir.join("clusters.yaml").is_file() {
+                args.extend(["--clusters".into(), format!("{rel}/clusters.yaml")]);
             }
         } else if dir.join("template.cue").is_file() {
             args.extend(

@@ -4,6 +4,7 @@ use super::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
 use crate::definition::Catalog;
 use crate::diag::{Diagnostic, render_all};
 use crate::model::AppFile;
+use crate::policy::ClusterSet;
 use crate::render::{self, ClusterVersion, RenderedObject, Target, bundle};
 use crate::source::SourceMap;
 use clap::{Args, ValueEnum};
@@ -30,7 +31,12 @@ pub(super) struct RenderArgs {
     /// Write the bundle tree here instead of printing (`<cluster>/<namespace>/<kind>.<name>.yaml`).
     #[arg(short = 'o', long = "out-dir")]
     out_dir: Option<PathBuf>,
-    /// Kubernetes version templates see as `context.clusterVersion`.
+    /// Clusters placement chooses from: a YAML list of `{name, labels, endpoint,
+    /// kubeVersion}` (`local` always exists).
+    #[arg(long = "clusters")]
+    clusters: Option<PathBuf>,
+    /// Kubernetes version templates see as `context.clusterVersion` (for
+    /// clusters whose version the cluster list does not give).
     #[arg(long = "kube-version", default_value = render::DEFAULT_KUBE_VERSION)]
     kube_version: String,
 }
@@ -85,34 +91,41 @@ pub(super) fn run(a: RenderArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let placing: Vec<&str> = file
-        .app
-        .policies
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.type_.as_str(),
-                "topology" | "override" | "env-binding" | "replication"
-            )
-        })
-        .map(|p| p.type_.as_str())
-        .collect();
-    if !placing.is_empty() {
-        eprintln!(
-            "velac: warning: placement policies ({}) are not applied by render yet; rendering every component once for the local cluster",
-            placing.join(", ")
-        );
-    }
     if let Err(d) = render::check_policies_and_steps(&file, &mut catalog, &mut sources) {
         return fail(&d, &sources);
     }
-    let target = Target::local(version);
-    let objects = match render::render_app(&file.app, &mut catalog, &mut sources, &target) {
+    let clusters = match &a.clusters {
+        None => ClusterSet::local_only(),
+        Some(p) => {
+            let text = match std::fs::read_to_string(p) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("velac: cannot read {}: {e}", p.display());
+                    return EXIT_USAGE;
+                }
+            };
+            let id = sources.add(p.display().to_string(), text);
+            match ClusterSet::load(&sources, id) {
+                Ok(c) => c,
+                Err(e) => return fail(&[e.to_diagnostic()], &sources),
+            }
+        }
+    };
+    let deployments = match crate::policy::deployments(&file, &clusters) {
+        Ok(d) => d,
+        Err(d) => return fail(&d, &sources),
+    };
+    let placed = match render::render_deployments(
+        &file.app,
+        &deployments,
+        &clusters,
+        &version,
+        &mut catalog,
+        &mut sources,
+    ) {
         Ok(o) => o,
         Err(d) => return fail(&d, &sources),
     };
-    let placed: Vec<(RenderedObject, Target)> =
-        objects.into_iter().map(|o| (o, target.clone())).collect();
     if let Some(dir) = &a.out_dir {
         let files = match bundle::files(&placed) {
             Ok(f) => f,
@@ -146,11 +159,14 @@ fn yaml_stream(objs: &[(RenderedObject, Target)]) -> String {
     let mut s = String::new();
     for (o, t) in objs {
         s.push_str("---\n");
-        s.push_str(&format!(
-            "# {} (cluster {})\n",
-            bundle::describe(o),
-            t.cluster_name()
-        ));
+        let mut at = format!("cluster {}", t.cluster_name());
+        if let Some(e) = &t.env {
+            at.push_str(&format!(", env {e}"));
+        }
+        if let Some(st) = &t.step {
+            at.push_str(&format!(", step {st}"));
+        }
+        s.push_str(&format!("# {} ({at})\n", bundle::describe(o)));
         s.push_str(&crate::cue::builtins::json_to_yaml(&o.object));
     }
     s

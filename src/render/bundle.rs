@@ -71,13 +71,18 @@ pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String
             kind.to_lowercase()
         );
         let who = describe(o);
+        let text = crate::cue::builtins::json_to_yaml(&o.object);
         if let Some((_, first)) = seen.iter().find(|(p, _)| *p == path) {
+            // Two steps may apply the same object to one cluster; that is one file.
+            if out.iter().any(|(p, t)| *p == path && *t == text) {
+                continue;
+            }
             return Err(Diagnostic::error(format!(
-                "two objects would be written to {path}: {first} and {who}"
+                "two different objects would be written to {path}: {first} and {who}"
             )));
         }
         seen.push((path.clone(), who));
-        out.push((path.clone(), crate::cue::builtins::json_to_yaml(&o.object)));
+        out.push((path.clone(), text));
         let mut entry = provenance(o, t);
         entry.insert("path".into(), json!(path));
         entry.insert("apiVersion".into(), json!(api));

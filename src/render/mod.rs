@@ -165,6 +165,59 @@ pub fn render_app(
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 
+/// Renders every placement of an application (see [`crate::policy`]): each
+/// component as patched for its placement, with that cluster's `context`.
+/// Errors of all placements are reported together, each once.
+pub fn render_deployments(
+    app: &Application,
+    deployments: &[crate::policy::Deployment],
+    clusters: &crate::policy::ClusterSet,
+    default_version: &ClusterVersion,
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
+    // `context.components` lists the application's components, as upstream.
+    let components = Json::Array(app.components.iter().map(context::component_json).collect());
+    let mut out = Vec::new();
+    let mut errs: Vec<Diagnostic> = Vec::new();
+    for d in deployments {
+        let version = match clusters
+            .get(&d.cluster)
+            .and_then(|c| c.kube_version.as_deref())
+        {
+            Some(v) => ClusterVersion::parse(v)
+                .map_err(|e| vec![Diagnostic::error(format!("cluster {:?}: {e}", d.cluster))])?,
+            None => default_version.clone(),
+        };
+        for (c, key) in &d.components {
+            let target = Target {
+                cluster: if d.named_cluster {
+                    d.cluster.clone()
+                } else {
+                    String::new()
+                },
+                namespace: Some(d.namespace.clone()).filter(|n| !n.is_empty()),
+                env: d.env.clone(),
+                step: Some(d.step.clone()),
+                cluster_version: version.clone(),
+                replica_key: key.clone(),
+                revision: 1,
+            };
+            match render_component(app, c, catalog, sources, &target, &components) {
+                Ok(objs) => out.extend(objs.into_iter().map(|o| (o, target.clone()))),
+                Err(e) => {
+                    for x in e {
+                        if !errs.contains(&x) {
+                            errs.push(x);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if errs.is_empty() { Ok(out) } else { Err(errs) }
+}
+
 /// Looks a definition up, with a "did you mean" hint when it is unknown.
 pub fn lookup(
     catalog: &mut Catalog,
