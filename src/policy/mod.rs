@@ -479,8 +479,40 @@ fn deploy(file: &AppFile, clusters: &ClusterSet, s: &Step) -> Result<Vec<Deploym
     let mut comps = file.app.components.clone();
     let mut keyed: Option<Vec<(Component, String)>> = None;
     let mut saw_topology = false;
+    // Named policies, then `inlinePolicies` (auto-named as upstream does).
+    let mut policies: Vec<Policy> = Vec::new();
     for name in &names {
-        let p = find_policy(file, name, at)?;
+        policies.push(find_policy(file, name, at)?.clone());
+    }
+    if let Some(Node {
+        kind: Kind::Seq(items),
+        ..
+    }) = prop(s, "inlinePolicies")
+    {
+        for (i, n) in items.iter().enumerate() {
+            let type_ = n
+                .get("type")
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let name = n
+                .get("name")
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("inline-{type_}-policy-{i}"), String::from);
+            policies.push(Policy {
+                name,
+                type_span: n.get("type").map_or(n.span, |t| t.span),
+                type_,
+                properties: n
+                    .get("properties")
+                    .filter(|p| p.kind != Kind::Null)
+                    .cloned(),
+                span: n.span,
+                path: format!("{}.properties.inlinePolicies[{i}]", s.path),
+            });
+        }
+    }
+    for p in &policies {
         let props = p.properties.as_ref();
         match p.type_.as_str() {
             "topology" => {

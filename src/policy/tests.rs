@@ -192,3 +192,18 @@ fn cluster_file_rules() {
             .contains("did you mean \"name\"")
     );
 }
+
+#[test]
+fn inline_policies_of_a_deploy_step() {
+    let wf = "  workflow:\n    steps:\n      - name: go\n        type: deploy\n        properties:\n          inlinePolicies:\n            - {type: topology, properties: {clusters: [west]}}\n            - {type: override, properties: {components: [{name: db, properties: {image: pg:17}}], selector: [db]}}\n";
+    let got = place(
+        "    - {name: unused, type: topology, properties: {clusters: [east]}}\n",
+        wf,
+        &two(),
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec!["go west/: db(worker){\"image\":\"pg:17\"}[]".to_string()]
+    );
+}
