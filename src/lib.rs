@@ -10,6 +10,7 @@ pub mod definition;
 pub mod diag;
 pub mod fsutil;
 pub mod model;
+pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod source;

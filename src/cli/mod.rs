@@ -2,6 +2,7 @@
 
 mod cue;
 mod def;
+mod plan;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ enum Command {
     Cue(cue::CueCommand),
     /// Render an Application's Kubernetes objects offline.
     Render(render::RenderArgs),
+    /// Plan the workflow: plan.json plus the bundle it applies.
+    Plan(plan::PlanArgs),
     /// Work with definitions (list, show, vet, schema, render, eval).
     #[command(subcommand)]
     Def(def::DefCommand),
@@ -54,5 +57,6 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Cue(c) => cue::run(c),
         Command::Render(a) => render::run(a),
         Command::Def(c) => def::run(c),
+        Command::Plan(a) => plan::run(a),
     }
 }

@@ -78,54 +78,71 @@ pub(super) fn fail(diags: &[Diagnostic], sources: &SourceMap) -> u8 {
     EXIT_FAIL
 }
 
-pub(super) fn run(a: RenderArgs) -> u8 {
+/// Everything rendered for one application, ready for output.
+pub(super) struct Rendered {
+    pub sources: SourceMap,
+    pub file: AppFile,
+    pub app_text: String,
+    pub catalog: Catalog,
+    pub clusters: ClusterSet,
+    pub placed: Vec<(RenderedObject, Target)>,
+}
+
+/// Reads, checks, places and renders an application; prints and returns the
+/// exit code on failure.
+pub(super) fn render_inputs(
+    app: &Path,
+    defs: &[PathBuf],
+    clusters_file: Option<&Path>,
+    kube_version: &str,
+) -> Result<Rendered, u8> {
     let mut sources = SourceMap::new();
-    let (file, mut catalog) = match load_inputs(&mut sources, &a.app, &a.defs) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let version = match ClusterVersion::parse(&a.kube_version) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("velac: --kube-version: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if let Err(d) = render::check_policies_and_steps(&file, &mut catalog, &mut sources) {
-        return fail(&d, &sources);
-    }
-    let clusters = match &a.clusters {
+    let (file, mut catalog) = load_inputs(&mut sources, app, defs)?;
+    let version = ClusterVersion::parse(kube_version).map_err(|e| {
+        eprintln!("velac: --kube-version: {e}");
+        EXIT_USAGE
+    })?;
+    render::check_policies_and_steps(&file, &mut catalog, &mut sources)
+        .map_err(|d| fail(&d, &sources))?;
+    let clusters = match clusters_file {
         None => ClusterSet::local_only(),
         Some(p) => {
-            let text = match std::fs::read_to_string(p) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("velac: cannot read {}: {e}", p.display());
-                    return EXIT_USAGE;
-                }
-            };
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                eprintln!("velac: cannot read {}: {e}", p.display());
+                EXIT_USAGE
+            })?;
             let id = sources.add(p.display().to_string(), text);
-            match ClusterSet::load(&sources, id) {
-                Ok(c) => c,
-                Err(e) => return fail(&[e.to_diagnostic()], &sources),
-            }
+            ClusterSet::load(&sources, id).map_err(|e| fail(&[e.to_diagnostic()], &sources))?
         }
     };
-    let deployments = match crate::policy::deployments(&file, &clusters) {
-        Ok(d) => d,
-        Err(d) => return fail(&d, &sources),
-    };
-    let placed = match render::render_deployments(
+    let deployments =
+        crate::policy::deployments(&file, &clusters).map_err(|d| fail(&d, &sources))?;
+    let placed = render::render_deployments(
         &file.app,
         &deployments,
         &clusters,
         &version,
         &mut catalog,
         &mut sources,
-    ) {
-        Ok(o) => o,
-        Err(d) => return fail(&d, &sources),
+    )
+    .map_err(|d| fail(&d, &sources))?;
+    let app_text = sources.file(crate::source::FileId(0)).text.clone();
+    Ok(Rendered {
+        sources,
+        file,
+        app_text,
+        catalog,
+        clusters,
+        placed,
+    })
+}
+
+pub(super) fn run(a: RenderArgs) -> u8 {
+    let r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
+    let (placed, sources) = (r.placed, r.sources);
     if let Some(dir) = &a.out_dir {
         let files = match bundle::files(&placed) {
             Ok(f) => f,

@@ -451,6 +451,23 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The definitions this run has used so far (parsed), by kind then name.
+    pub fn used(&self) -> Vec<Rc<Definition>> {
+        self.defs
+            .values()
+            .filter_map(|s| match s {
+                Slot::Loaded(d)
+                    if matches!(d.origin, Origin::Builtin(_))
+                        || d.program.get().is_some()
+                        || d.schema.get().is_some() =>
+                {
+                    Some(d.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Names of one kind (for "did you mean" hints).
     pub fn names(&self, kind: DefKind) -> Vec<&str> {
         self.defs

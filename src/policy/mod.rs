@@ -91,9 +91,9 @@ pub fn deployments(
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 
-/// The steps to run: the workflow's (a `ref` names a standalone Workflow),
-/// sub-steps flattened, or KubeVela's generated default.
-fn steps_of(file: &AppFile) -> Result<Vec<Step>, Vec<Diagnostic>> {
+/// The workflow's top-level steps (a `ref` names a standalone Workflow), or
+/// the steps KubeVela generates when there are none.
+pub fn workflow_steps(file: &AppFile) -> Result<Vec<Step>, Vec<Diagnostic>> {
     let app = &file.app;
     let explicit = match &app.workflow {
         Some(w) if w.ref_.is_some() => {
@@ -112,16 +112,22 @@ fn steps_of(file: &AppFile) -> Result<Vec<Step>, Vec<Diagnostic>> {
         Some(w) => w.steps.clone(),
         None => Vec::new(),
     };
-    if !explicit.is_empty() {
-        let mut flat = Vec::new();
-        for s in explicit {
-            let subs = s.sub_steps.clone();
-            flat.push(s);
-            flat.extend(subs);
-        }
-        return Ok(flat);
+    if explicit.is_empty() {
+        Ok(default_steps(file))
+    } else {
+        Ok(explicit)
     }
-    Ok(default_steps(file))
+}
+
+/// The steps to run, sub-steps after their group.
+fn steps_of(file: &AppFile) -> Result<Vec<Step>, Vec<Diagnostic>> {
+    let mut flat = Vec::new();
+    for s in workflow_steps(file)? {
+        let subs = s.sub_steps.clone();
+        flat.push(s);
+        flat.extend(subs);
+    }
+    Ok(flat)
 }
 
 fn synthetic(name: &str, type_: &str, props: Node, span: Span) -> Step {

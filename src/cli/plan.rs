@@ -1,0 +1,71 @@
+//! `velac plan`: the workflow plan and the bundle it applies, written together.
+
+use super::render::{fail, render_inputs};
+use super::{EXIT_FAIL, EXIT_OK};
+use crate::render::{self, bundle};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(super) struct PlanArgs {
+    /// Application file (YAML; may also hold Policy and Workflow objects).
+    app: PathBuf,
+    /// Definitions to add (file or directory, recursive; repeatable).
+    #[arg(short = 'd', long = "definitions")]
+    defs: Vec<PathBuf>,
+    /// Clusters placement chooses from (YAML list of `{name, labels, endpoint, kubeVersion}`).
+    #[arg(long = "clusters")]
+    clusters: Option<PathBuf>,
+    /// Kubernetes version for clusters whose version is not given.
+    #[arg(long = "kube-version", default_value = render::DEFAULT_KUBE_VERSION)]
+    kube_version: String,
+    /// Plan directory to write (`plan.json` plus the bundle tree).
+    #[arg(short = 'o', long = "out-dir", required = true)]
+    out_dir: PathBuf,
+}
+
+/// Marker file of a plan directory.
+pub(super) const PLAN_FILE: &str = "plan.json";
+
+pub(super) fn run(a: PlanArgs) -> u8 {
+    let r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let steps = match crate::policy::workflow_steps(&r.file) {
+        Ok(s) => s,
+        Err(d) => return fail(&d, &r.sources),
+    };
+    let definitions = r.catalog.used();
+    // No applier state exists yet: a fresh application is planned as revision 1.
+    let plan = crate::plan::build(&crate::plan::PlanInputs {
+        file: &r.file,
+        app_text: &r.app_text,
+        steps: &steps,
+        objects: &r.placed,
+        definitions: &definitions,
+        clusters: &r.clusters,
+        revision: 1,
+    });
+    let mut files = match bundle::files(&r.placed) {
+        Ok(f) => f,
+        Err(d) => return fail(&[d], &r.sources),
+    };
+    let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
+    text.push('\n');
+    files.push((PLAN_FILE.to_string(), text));
+    files.sort_by(|x, y| x.0.cmp(&y.0));
+    if let Err(e) = crate::fsutil::write_dir(&a.out_dir, &files, PLAN_FILE) {
+        eprintln!("velac: {e}");
+        return EXIT_FAIL;
+    }
+    let steps_n = plan["steps"].as_array().map_or(0, Vec::len);
+    println!(
+        "planned {} ({}): {steps_n} steps, {} objects; wrote {}",
+        plan["revision"]["name"].as_str().unwrap_or_default(),
+        plan["revision"]["hash"].as_str().unwrap_or_default(),
+        r.placed.len(),
+        a.out_dir.display()
+    );
+    EXIT_OK
+}

@@ -1,0 +1,274 @@
+//! The plan: what the applier will do, step by step, written as
+//! `plan.json` next to the bundle tree. Pure: it is built from the
+//! application, the placements' rendered objects, the definitions used and
+//! the cluster list, and the same inputs give the same bytes.
+//!
+//! Digests are SHA-256 over canonical JSON (keys sorted, compact), so a plan
+//! names exactly the objects a reviewer saw; `inputsDigest` lets the applier
+//! refuse a plan whose inputs changed since it was made.
+
+use crate::definition::Definition;
+use crate::model::{AppFile, Mode, Step};
+use crate::policy::ClusterSet;
+use crate::render::{RenderedObject, Target, bundle};
+use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
+use std::rc::Rc;
+
+/// Version of the `plan.json` layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Canonical JSON: keys sorted at every level, no spaces.
+pub fn canonical(v: &Json) -> String {
+    fn sorted(v: &Json) -> Json {
+        match v {
+            Json::Object(m) => {
+                let mut e: Vec<(&String, &Json)> = m.iter().collect();
+                e.sort_by(|a, b| a.0.cmp(b.0));
+                Json::Object(e.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            }
+            Json::Array(a) => Json::Array(a.iter().map(sorted).collect()),
+            x => x.clone(),
+        }
+    }
+    serde_json::to_string(&sorted(v)).expect("JSON values serialise")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `sha256:<hex>` of a value's canonical JSON.
+pub fn digest(v: &Json) -> String {
+    format!("sha256:{}", sha256_hex(canonical(v).as_bytes()))
+}
+
+/// Everything a plan is made from.
+pub struct PlanInputs<'a> {
+    /// The application file as read.
+    pub file: &'a AppFile,
+    /// The application file's text (for the inputs digest).
+    pub app_text: &'a str,
+    /// The workflow's top-level steps (explicit or generated).
+    pub steps: &'a [Step],
+    /// Rendered objects with their placements.
+    pub objects: &'a [(RenderedObject, Target)],
+    /// Definitions the run used.
+    pub definitions: &'a [Rc<Definition>],
+    /// The cluster list placement chose from.
+    pub clusters: &'a ClusterSet,
+    /// Revision number (`<app>-v<N>`).
+    pub revision: u32,
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::StepByStep => "StepByStep",
+        Mode::Dag => "DAG",
+    }
+}
+
+/// A stable 10-character step id (upstream draws random ones; a plan must
+/// not change between two runs).
+fn step_id(app: &str, path: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    Sha256::digest(format!("{app}\u{0}{path}").as_bytes())
+        .iter()
+        .take(10)
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn clusters_json(c: &ClusterSet) -> Json {
+    Json::Array(
+        c.clusters
+            .iter()
+            .map(|c| {
+                json!({
+                    "name": c.name,
+                    "labels": c.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<_, _>>(),
+                    "endpoint": c.endpoint,
+                    "kubeVersion": c.kube_version,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The placements (cluster, namespace, env) of one step and their objects.
+fn placements(step: &str, objects: &[(RenderedObject, Target)]) -> Json {
+    let mut out: Vec<(String, String, Option<String>, Vec<Json>)> = Vec::new();
+    for (o, t) in objects
+        .iter()
+        .filter(|(_, t)| t.step.as_deref() == Some(step))
+    {
+        let (api, kind, ns, name) = o.id();
+        let dir = if bundle::cluster_scoped(kind) || ns.is_empty() {
+            "_cluster"
+        } else {
+            ns
+        };
+        let path = format!(
+            "{}/{dir}/{}.{name}.yaml",
+            t.cluster_name(),
+            kind.to_lowercase()
+        );
+        let entry = json!({
+            "apiVersion": api,
+            "kind": kind,
+            "namespace": ns,
+            "name": name,
+            "component": o.component,
+            "trait": o.trait_type(),
+            "outputName": o.output_name(),
+            "digest": digest(&o.object),
+            "path": path,
+        });
+        let place_ns = t.namespace.clone().unwrap_or_default();
+        match out
+            .iter_mut()
+            .find(|(c, n, e, _)| c == t.cluster_name() && *n == place_ns && *e == t.env)
+        {
+            Some((_, _, _, objs)) => objs.push(entry),
+            None => out.push((
+                t.cluster_name().to_string(),
+                place_ns,
+                t.env.clone(),
+                vec![entry],
+            )),
+        }
+    }
+    Json::Array(
+        out.into_iter()
+            .map(|(cluster, namespace, env, objects)| {
+                json!({"cluster": cluster, "namespace": namespace, "env": env, "objects": objects})
+            })
+            .collect(),
+    )
+}
+
+fn step_json(app: &str, s: &Step, parent: &str, objects: &[(RenderedObject, Target)]) -> Json {
+    let path = if parent.is_empty() {
+        s.name.clone()
+    } else {
+        format!("{parent}/{}", s.name)
+    };
+    let mut m = Map::new();
+    m.insert("id".into(), json!(step_id(app, &path)));
+    m.insert("name".into(), json!(s.name));
+    m.insert("type".into(), json!(s.type_));
+    if let Some(a) = &s.alias {
+        m.insert("alias".into(), json!(a));
+    }
+    m.insert(
+        "properties".into(),
+        s.properties.as_ref().map_or(json!({}), |p| p.to_json()),
+    );
+    m.insert("dependsOn".into(), json!(s.depends_on));
+    m.insert("if".into(), json!(s.if_));
+    m.insert("timeout".into(), json!(s.timeout));
+    m.insert(
+        "inputs".into(),
+        Json::Array(
+            s.inputs
+                .iter()
+                .map(|i| json!({"from": i.from, "parameterKey": i.parameter_key}))
+                .collect(),
+        ),
+    );
+    m.insert(
+        "outputs".into(),
+        Json::Array(
+            s.outputs
+                .iter()
+                .map(|o| json!({"name": o.name, "valueFrom": o.value_from}))
+                .collect(),
+        ),
+    );
+    if !s.sub_steps.is_empty() || s.type_ == "step-group" {
+        m.insert("mode".into(), json!(s.mode.map(mode_name)));
+        m.insert(
+            "subSteps".into(),
+            Json::Array(
+                s.sub_steps
+                    .iter()
+                    .map(|x| step_json(app, x, &path, objects))
+                    .collect(),
+            ),
+        );
+    }
+    let places = placements(&s.name, objects);
+    if places.as_array().is_some_and(|a| !a.is_empty()) {
+        m.insert("placements".into(), places);
+    }
+    Json::Object(m)
+}
+
+/// Builds `plan.json`.
+pub fn build(inp: &PlanInputs) -> Json {
+    let app = &inp.file.app;
+    let given = app.workflow.is_some();
+    let wf = app.workflow.as_ref();
+    // Upstream's defaults: a given workflow runs step by step, a generated one as a DAG.
+    let steps_mode =
+        wf.and_then(|w| w.mode_steps)
+            .unwrap_or(if given { Mode::StepByStep } else { Mode::Dag });
+    let sub_mode = wf.and_then(|w| w.mode_sub_steps).unwrap_or(Mode::Dag);
+    let steps: Vec<Json> = inp
+        .steps
+        .iter()
+        .map(|s| step_json(&app.name, s, "", inp.objects))
+        .collect();
+    let defs: Vec<Json> = inp
+        .definitions
+        .iter()
+        .map(|d| {
+            json!({
+                "name": d.name,
+                "type": d.kind.source_type(),
+                "digest": digest(&json!({"template": d.template, "spec": d.spec})),
+            })
+        })
+        .collect();
+    let clusters = clusters_json(inp.clusters);
+    // Health probing and resource policies are the applier's to honour.
+    let policies: Vec<Json> = app
+        .policies
+        .iter()
+        .chain(&inp.file.policies)
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "type": p.type_,
+                "properties": p.properties.as_ref().map_or(json!({}), |n| n.to_json()),
+            })
+        })
+        .collect();
+    let inputs_digest = digest(&json!({
+        "application": sha256_hex(inp.app_text.as_bytes()),
+        "definitions": defs,
+        "clusters": clusters,
+    }));
+    // The revision hash covers what would be applied: steps and objects.
+    let revision_hash =
+        sha256_hex(canonical(&json!({"steps": steps, "definitions": defs})).as_bytes());
+    json!({
+        "formatVersion": FORMAT_VERSION,
+        "velacVersion": env!("CARGO_PKG_VERSION"),
+        "application": {"name": app.name, "namespace": app.namespace},
+        "revision": {
+            "name": format!("{}-v{}", app.name, inp.revision),
+            "number": inp.revision,
+            "hash": &revision_hash[..16],
+        },
+        "inputsDigest": inputs_digest,
+        "mode": {"steps": mode_name(steps_mode), "subSteps": mode_name(sub_mode)},
+        "definitions": defs,
+        "clusters": clusters,
+        "policies": policies,
+        "steps": steps,
+    })
+}

@@ -1,0 +1,123 @@
+//! `velac plan`: the multi-cluster scenario's plan as a golden, byte-identical
+//! reruns, and plan directories that are never confused with anything else.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn velac(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_velac"))
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("runs velac")
+}
+
+fn temp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("velac-plan-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn plan(out: &Path) -> std::process::Output {
+    velac(&[
+        "plan",
+        "examples/multicluster/app.yaml",
+        "--clusters",
+        "examples/multicluster/clusters.yaml",
+        "-o",
+        &out.display().to_string(),
+    ])
+}
+
+#[test]
+fn scenario_plan_is_a_golden_and_deterministic() {
+    let (a, b) = (temp("a"), temp("b"));
+    let r = plan(&a);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(plan(&b).status.success());
+    let text = std::fs::read_to_string(a.join("plan.json")).expect("plan.json");
+    assert_eq!(
+        text,
+        std::fs::read_to_string(b.join("plan.json")).unwrap(),
+        "same inputs, same bytes"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(v["formatVersion"], 1);
+    assert_eq!(v["revision"]["name"], "example-app-v1");
+    assert_eq!(v["mode"]["steps"], "StepByStep");
+    let steps: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["deploy-staging", "manual-approval", "deploy-prod"]);
+    let objs = |i: usize| {
+        v["steps"][i]["placements"][0]["objects"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!((objs(0), objs(1), objs(2)), (1, 0, 2));
+    assert_eq!(v["steps"][2]["placements"][0]["cluster"], "cluster-prod");
+    // Every object the plan names is in the bundle, with the digest of what is there.
+    for s in v["steps"].as_array().unwrap() {
+        for p in s["placements"].as_array().into_iter().flatten() {
+            for o in p["objects"].as_array().unwrap() {
+                assert!(a.join(o["path"].as_str().unwrap()).is_file(), "{o}");
+            }
+        }
+    }
+    let golden = Path::new(ROOT).join("tests/plan/multicluster.plan.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &text).unwrap();
+    } else {
+        let want = std::fs::read_to_string(&golden).expect("golden (UPDATE_GOLDEN=1 writes it)");
+        assert_eq!(text, want, "plan.json changed (UPDATE_GOLDEN=1 to accept)");
+    }
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
+
+#[test]
+fn plan_directories_are_only_replaced_by_plans() {
+    let d = temp("c");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("notes.txt"), "mine").unwrap();
+    let r = plan(&d);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("refusing to replace"));
+    let _ = std::fs::remove_dir_all(&d);
+    // A changed input changes the inputs digest and the revision hash.
+    let e = temp("e");
+    let app = e.join("app.yaml");
+    std::fs::create_dir_all(&e).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("examples/multicluster/app.yaml")).unwrap();
+    std::fs::write(&app, text.replace("replicas: 3", "replicas: 4")).unwrap();
+    let out = e.join("plan");
+    let r = velac(&[
+        "plan",
+        &app.display().to_string(),
+        "--clusters",
+        "examples/multicluster/clusters.yaml",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let changed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(ROOT).join("tests/plan/multicluster.plan.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_ne!(changed["inputsDigest"], golden["inputsDigest"]);
+    assert_ne!(changed["revision"]["hash"], golden["revision"]["hash"]);
+    assert_eq!(
+        changed["steps"][0], golden["steps"][0],
+        "staging is unchanged"
+    );
+    let _ = std::fs::remove_dir_all(&e);
+}
