@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cue;
 pub mod definition;
 pub mod diag;
+pub mod diff;
 pub mod fsutil;
 pub mod model;
 pub mod plan;

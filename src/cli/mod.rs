@@ -2,6 +2,7 @@
 
 mod cue;
 mod def;
+mod diff;
 mod plan;
 mod render;
 
@@ -36,6 +37,9 @@ enum Command {
     Cue(cue::CueCommand),
     /// Render an Application's Kubernetes objects offline.
     Render(render::RenderArgs),
+    /// What changes between two plans (plan directories or application files).
+    /// Exit 0 when equal, 1 when different, 2 on error.
+    Diff(diff::DiffArgs),
     /// Plan the workflow: plan.json plus the bundle it applies.
     Plan(plan::PlanArgs),
     /// Work with definitions (list, show, vet, schema, render, eval).
@@ -58,5 +62,6 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Render(a) => render::run(a),
         Command::Def(c) => def::run(c),
         Command::Plan(a) => plan::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
