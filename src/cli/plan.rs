@@ -20,8 +20,17 @@ pub(super) struct PlanArgs {
     #[arg(long = "kube-version", default_value = render::DEFAULT_KUBE_VERSION)]
     kube_version: String,
     /// Plan directory to write (`plan.json` plus the bundle tree).
-    #[arg(short = 'o', long = "out-dir", required = true)]
-    out_dir: PathBuf,
+    #[arg(short = 'o', long = "out-dir", required_unless_present = "graph")]
+    out_dir: Option<PathBuf>,
+    /// Print the workflow as a graph (steps, order, dependencies, clusters deployed to).
+    #[arg(long = "graph", value_enum)]
+    graph: Option<GraphFormat>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(super) enum GraphFormat {
+    Dot,
+    Mermaid,
 }
 
 /// Marker file of a plan directory.
@@ -47,6 +56,16 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         clusters: &r.clusters,
         revision: 1,
     });
+    if let Some(g) = a.graph {
+        let f = match g {
+            GraphFormat::Dot => crate::plan::graph::Format::Dot,
+            GraphFormat::Mermaid => crate::plan::graph::Format::Mermaid,
+        };
+        print!("{}", crate::plan::graph::draw(&plan, f));
+    }
+    let Some(out_dir) = &a.out_dir else {
+        return EXIT_OK;
+    };
     let mut files = match bundle::files(&r.placed) {
         Ok(f) => f,
         Err(d) => return fail(&[d], &r.sources),
@@ -55,17 +74,23 @@ pub(super) fn run(a: PlanArgs) -> u8 {
     text.push('\n');
     files.push((PLAN_FILE.to_string(), text));
     files.sort_by(|x, y| x.0.cmp(&y.0));
-    if let Err(e) = crate::fsutil::write_dir(&a.out_dir, &files, PLAN_FILE) {
+    if let Err(e) = crate::fsutil::write_dir(out_dir, &files, PLAN_FILE) {
         eprintln!("velac: {e}");
         return EXIT_FAIL;
     }
     let steps_n = plan["steps"].as_array().map_or(0, Vec::len);
-    println!(
+    let line = format!(
         "planned {} ({}): {steps_n} steps, {} objects; wrote {}",
         plan["revision"]["name"].as_str().unwrap_or_default(),
         plan["revision"]["hash"].as_str().unwrap_or_default(),
         r.placed.len(),
-        a.out_dir.display()
+        out_dir.display()
     );
+    // With a graph on stdout, the summary goes to stderr.
+    if a.graph.is_some() {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
     EXIT_OK
 }

@@ -7,6 +7,8 @@
 //! names exactly the objects a reviewer saw; `inputsDigest` lets the applier
 //! refuse a plan whose inputs changed since it was made.
 
+pub mod graph;
+
 use crate::definition::Definition;
 use crate::model::{AppFile, Mode, Step};
 use crate::policy::ClusterSet;
