@@ -11,6 +11,7 @@
 
 mod clusters;
 pub mod merge;
+mod steps;
 
 pub use clusters::{CONTROL_PLANE_LABEL, Cluster, ClusterSet};
 
@@ -79,6 +80,10 @@ pub fn deployments(
     file: &AppFile,
     clusters: &ClusterSet,
 ) -> Result<Vec<Deployment>, Vec<Diagnostic>> {
+    let shape = steps::check(&workflow_steps(file)?);
+    if !shape.is_empty() {
+        return Err(shape);
+    }
     let steps = steps_of(file)?;
     let mut out = Vec::new();
     let mut errs = Vec::new();

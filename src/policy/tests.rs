@@ -207,3 +207,20 @@ fn inline_policies_of_a_deploy_step() {
         vec!["go west/: db(worker){\"image\":\"pg:17\"}[]".to_string()]
     );
 }
+
+#[test]
+fn workflow_shape_errors() {
+    let wf = "  workflow:\n    mode: {steps: DAG}\n    steps:\n      - {name: a, type: suspend, dependsOn: [c]}\n      - {name: b, type: suspend, dependsOn: [a]}\n      - {name: c, type: suspend, dependsOn: [b]}\n      - {name: d, type: suspend, dependsOn: [bb]}\n      - {name: d, type: suspend}\n";
+    let e = place(
+        "    - {name: t, type: topology, properties: {clusters: [east]}}\n",
+        wf,
+        &two(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "spec.workflow.steps[4].name: duplicate step name \"d\"\n\
+         spec.workflow.steps[3].dependsOn: step \"d\" depends on \"bb\", which is not a step here (did you mean \"b\"?)\n\
+         spec.workflow.steps[0].dependsOn: dependency cycle: a -> c -> b -> a"
+    );
+}
