@@ -224,3 +224,16 @@ fn workflow_shape_errors() {
          spec.workflow.steps[0].dependsOn: dependency cycle: a -> c -> b -> a"
     );
 }
+
+#[test]
+fn overrides_apply_in_the_steps_order() {
+    let policies = "    - {name: one, type: override, properties: {components: [{name: db, properties: {image: pg:15}}]}}\n    - {name: two, type: override, properties: {components: [{name: db, properties: {image: pg:16}}]}}\n";
+    let run = |order: &str| {
+        let wf = format!(
+            "  workflow:\n    steps:\n      - {{name: go, type: deploy, properties: {{policies: [{order}]}}}}\n"
+        );
+        place(policies, &wf, &two()).unwrap().join("\n")
+    };
+    assert!(run("one, two").contains("db(worker){\"image\":\"pg:16\"}"));
+    assert!(run("two, one").contains("db(worker){\"image\":\"pg:15\"}"));
+}
