@@ -7,7 +7,9 @@
 
 use std::path::Path;
 use velac::definition::Catalog;
-use velac::render::{ClusterVersion, Target, render_app};
+use velac::model::AppFile;
+use velac::policy::{ClusterSet, deployments};
+use velac::render::{ClusterVersion, render_deployments};
 use velac::source::SourceMap;
 
 #[global_allocator]
@@ -15,6 +17,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
+}
+
+/// Places and renders, as `velac render` does.
+fn render(file: &AppFile, catalog: &mut Catalog, sources: &mut SourceMap) {
+    let clusters = ClusterSet::local_only();
+    let placed = deployments(file, &clusters).expect("places");
+    render_deployments(
+        &file.app,
+        &placed,
+        &clusters,
+        &ClusterVersion::default(),
+        catalog,
+        sources,
+    )
+    .expect("renders");
 }
 
 fn input(name: &str) -> String {
@@ -25,28 +42,26 @@ fn input(name: &str) -> String {
 
 /// Read, render and discard: what `velac render` does minus printing.
 #[divan::bench(args = ["examples/webapp/app.yaml", "benches/data/render-app-100.yaml", "benches/data/render-app-1000.yaml"], sample_count = 10)]
-fn render(b: divan::Bencher, name: &str) {
+fn cold(b: divan::Bencher, name: &str) {
     let text = input(name);
     b.bench_local(|| {
         let mut sources = SourceMap::new();
         let id = sources.add(name, text.clone());
         let file = velac::model::load(&sources, id).expect("valid app");
         let mut catalog = Catalog::builtin();
-        let target = Target::local(ClusterVersion::default());
-        render_app(&file.app, &mut catalog, &mut sources, &target).expect("renders")
+        render(&file, &mut catalog, &mut sources)
     });
 }
 
 /// A warm catalogue: templates already parsed and compiled, as a long-running
 /// process (or the second component of a type) sees them.
 #[divan::bench(args = ["examples/webapp/app.yaml", "benches/data/render-app-100.yaml"], sample_count = 20)]
-fn render_warm(b: divan::Bencher, name: &str) {
+fn warm(b: divan::Bencher, name: &str) {
     let text = input(name);
     let mut sources = SourceMap::new();
     let id = sources.add(name, text);
     let file = velac::model::load(&sources, id).expect("valid app");
     let mut catalog = Catalog::builtin();
-    let target = Target::local(ClusterVersion::default());
-    render_app(&file.app, &mut catalog, &mut sources, &target).expect("renders");
-    b.bench_local(|| render_app(&file.app, &mut catalog, &mut sources, &target).expect("renders"));
+    render(&file, &mut catalog, &mut sources);
+    b.bench_local(|| render(&file, &mut catalog, &mut sources));
 }

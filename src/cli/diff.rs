@@ -71,37 +71,12 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         return Ok(PlanView::new(&plan, objects));
     }
     let r = render_inputs(p, &a.defs, a.clusters.as_deref(), &a.kube_version).map_err(|_| ())?;
-    let steps = crate::policy::workflow_steps(&r.file)
+    let plan = super::plan::plan_of(&r)
         .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
-    let definitions = r.catalog.used();
-    let plan = crate::plan::build(&crate::plan::PlanInputs {
-        file: &r.file,
-        app_text: &r.app_text,
-        steps: &steps,
-        objects: &r.placed,
-        definitions: &definitions,
-        clusters: &r.clusters,
-        revision: 1,
-    });
     let objects = r
         .placed
         .iter()
-        .map(|(o, t)| {
-            let (_, kind, ns, name) = o.id();
-            let dir = if bundle::cluster_scoped(kind) || ns.is_empty() {
-                "_cluster"
-            } else {
-                ns
-            };
-            (
-                format!(
-                    "{}/{dir}/{}.{name}.yaml",
-                    t.cluster_name(),
-                    kind.to_lowercase()
-                ),
-                o.object.clone(),
-            )
-        })
+        .map(|(o, t)| (bundle::path(o, t), o.object.clone()))
         .collect();
     Ok(PlanView::new(&plan, objects))
 }

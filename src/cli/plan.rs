@@ -1,6 +1,6 @@
 //! `velac plan`: the workflow plan and the bundle it applies, written together.
 
-use super::render::{fail, render_inputs};
+use super::render::{Rendered, fail, render_inputs};
 use super::{EXIT_FAIL, EXIT_OK};
 use crate::render::{self, bundle};
 use clap::Args;
@@ -36,18 +36,12 @@ pub(super) enum GraphFormat {
 /// Marker file of a plan directory.
 pub(super) const PLAN_FILE: &str = "plan.json";
 
-pub(super) fn run(a: PlanArgs) -> u8 {
-    let r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let steps = match crate::policy::workflow_steps(&r.file) {
-        Ok(s) => s,
-        Err(d) => return fail(&d, &r.sources),
-    };
+/// The plan of a rendered application. No applier state exists yet, so a
+/// fresh application is planned as revision 1.
+pub(super) fn plan_of(r: &Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
+    let steps = crate::policy::workflow_steps(&r.file)?;
     let definitions = r.catalog.used();
-    // No applier state exists yet: a fresh application is planned as revision 1.
-    let plan = crate::plan::build(&crate::plan::PlanInputs {
+    Ok(crate::plan::build(&crate::plan::PlanInputs {
         file: &r.file,
         app_text: &r.app_text,
         steps: &steps,
@@ -55,7 +49,18 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         definitions: &definitions,
         clusters: &r.clusters,
         revision: 1,
-    });
+    }))
+}
+
+pub(super) fn run(a: PlanArgs) -> u8 {
+    let r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let plan = match plan_of(&r) {
+        Ok(p) => p,
+        Err(d) => return fail(&d, &r.sources),
+    };
     if let Some(g) = a.graph {
         let f = match g {
             GraphFormat::Dot => crate::plan::graph::Format::Dot,

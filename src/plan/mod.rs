@@ -108,16 +108,7 @@ fn placements(step: &str, objects: &[(RenderedObject, Target)]) -> Json {
         .filter(|(_, t)| t.step.as_deref() == Some(step))
     {
         let (api, kind, ns, name) = o.id();
-        let dir = if bundle::cluster_scoped(kind) || ns.is_empty() {
-            "_cluster"
-        } else {
-            ns
-        };
-        let path = format!(
-            "{}/{dir}/{}.{name}.yaml",
-            t.cluster_name(),
-            kind.to_lowercase()
-        );
+        let path = bundle::path(o, t);
         let entry = json!({
             "apiVersion": api,
             "kind": kind,

@@ -38,6 +38,22 @@ pub fn cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
 }
 
+/// Where an object lives in a bundle: `<cluster>/<namespace>/<kind>.<name>.yaml`,
+/// cluster-scoped objects under `_cluster/`.
+pub fn path(o: &RenderedObject, t: &Target) -> String {
+    let (_, kind, ns, name) = o.id();
+    let dir = if cluster_scoped(kind) || ns.is_empty() {
+        "_cluster"
+    } else {
+        ns
+    };
+    format!(
+        "{}/{dir}/{}.{name}.yaml",
+        t.cluster_name(),
+        kind.to_lowercase()
+    )
+}
+
 /// Provenance of one object, as the index and `render --output json` show it.
 pub fn provenance(o: &RenderedObject, t: &Target) -> serde_json::Map<String, Json> {
     let (_, _, ns, _) = o.id();
@@ -59,17 +75,8 @@ pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String
     let mut index = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
     for (o, t) in objects {
-        let (api, kind, ns, name) = o.id();
-        let dir = if cluster_scoped(kind) || ns.is_empty() {
-            "_cluster"
-        } else {
-            ns
-        };
-        let path = format!(
-            "{}/{dir}/{}.{name}.yaml",
-            t.cluster_name(),
-            kind.to_lowercase()
-        );
+        let (api, kind, _, name) = o.id();
+        let path = path(o, t);
         let who = describe(o);
         let text = crate::cue::builtins::json_to_yaml(&o.object);
         if let Some((_, first)) = seen.iter().find(|(p, _)| *p == path) {

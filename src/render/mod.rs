@@ -48,19 +48,6 @@ pub struct Target {
 }
 
 impl Target {
-    /// The local cluster, the application's namespace, revision 1.
-    pub fn local(cluster_version: ClusterVersion) -> Target {
-        Target {
-            cluster: String::new(),
-            namespace: None,
-            env: None,
-            step: None,
-            cluster_version,
-            replica_key: String::new(),
-            revision: 1,
-        }
-    }
-
     /// `<app>-v<N>`.
     pub fn app_revision(&self, app: &str) -> String {
         format!("{app}-v{}", self.revision)
@@ -143,26 +130,6 @@ impl RenderedObject {
             s("/metadata/name"),
         )
     }
-}
-
-/// Renders every component of an application for one target. Errors of all
-/// components are reported together.
-pub fn render_app(
-    app: &Application,
-    catalog: &mut Catalog,
-    sources: &mut SourceMap,
-    target: &Target,
-) -> Result<Vec<RenderedObject>, Vec<Diagnostic>> {
-    let components = Json::Array(app.components.iter().map(context::component_json).collect());
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    for c in &app.components {
-        match render_component(app, c, catalog, sources, target, &components) {
-            Ok(objs) => out.extend(objs),
-            Err(e) => errs.extend(e),
-        }
-    }
-    if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 
 /// Renders every placement of an application (see [`crate::policy`]): each
