@@ -28,6 +28,7 @@ fn render(file: &AppFile, catalog: &mut Catalog, sources: &mut SourceMap) {
         &placed,
         &clusters,
         &ClusterVersion::default(),
+        1,
         catalog,
         sources,
     )

@@ -4,7 +4,9 @@
 // pest_derive (without its std feature) refers to `alloc` directly.
 extern crate alloc;
 
+pub mod apply;
 pub mod cli;
+pub mod cluster;
 pub mod cue;
 pub mod definition;
 pub mod diag;
@@ -15,4 +17,5 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod source;
+pub mod state;
 pub mod yaml;

@@ -83,6 +83,8 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
     let out = Command::new(env!("CARGO_BIN_EXE_velac"))
         .args(&args)
         .current_dir(&dir)
+        // An empty state directory: no joined clusters, nothing applied.
+        .env("VELAC_HOME", dir.join(".velac-home"))
         .output()
         .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);

@@ -10,6 +10,8 @@ fn velac(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_velac"))
         .args(args)
         .current_dir(ROOT)
+        // No state directory: no joined clusters, nothing applied.
+        .env("VELAC_HOME", std::env::temp_dir().join("velac-tests-no-home"))
         .output()
         .expect("runs velac")
 }

@@ -1,10 +1,14 @@
 //! Command line: the only module that prints or picks exit codes.
 
+mod apply;
+mod cluster;
 mod cue;
 mod def;
 mod diff;
 mod plan;
 mod render;
+mod status;
+mod workflow;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -23,7 +27,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     name = "velac",
     version,
-    about = "Compile KubeVela Applications offline"
+    about = "Compile KubeVela Applications offline, and deliver them to clusters"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -45,6 +49,19 @@ enum Command {
     /// Work with definitions (list, show, vet, schema, render, eval).
     #[command(subcommand)]
     Def(def::DefCommand),
+    /// Run a plan's workflow against the registered clusters.
+    Apply(apply::ApplyArgs),
+    /// The cluster registry (join, list, detach, rename, probe, labels).
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    /// Resume, suspend, terminate or restart an application's workflow.
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
+    /// An application's status: workflow steps and services' health.
+    Status(status::StatusArgs),
+    /// List applications.
+    #[command(subcommand)]
+    Get(status::GetCommand),
 }
 
 /// Runs the CLI with these arguments and returns the exit code.
@@ -63,5 +80,36 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Def(c) => def::run(c),
         Command::Plan(a) => plan::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Apply(a) => apply::run(a),
+        Command::Cluster(c) => cluster::run(c),
+        Command::Workflow(c) => workflow::run(c),
+        Command::Status(a) => status::run(a),
+        Command::Get(c) => status::get(c),
     }
+}
+
+/// Left-aligned columns separated by two spaces, as kubectl prints them.
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = width[i]));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
 }

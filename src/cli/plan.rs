@@ -13,7 +13,8 @@ pub(super) struct PlanArgs {
     /// Definitions to add (file or directory, recursive; repeatable).
     #[arg(short = 'd', long = "definitions")]
     defs: Vec<PathBuf>,
-    /// Clusters placement chooses from (YAML list of `{name, labels, endpoint, kubeVersion}`).
+    /// Clusters placement chooses from (YAML list of `{name, labels, endpoint,
+    /// kubeVersion}`). Default: the cluster registry.
     #[arg(long = "clusters")]
     clusters: Option<PathBuf>,
     /// Kubernetes version for clusters whose version is not given.
@@ -36,8 +37,8 @@ pub(super) enum GraphFormat {
 /// Marker file of a plan directory.
 pub(super) const PLAN_FILE: &str = "plan.json";
 
-/// The plan of a rendered application. No applier state exists yet, so a
-/// fresh application is planned as revision 1.
+/// The plan of a rendered application, as the revision after the last one
+/// applied.
 pub(super) fn plan_of(r: &Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
     let steps = crate::policy::workflow_steps(&r.file)?;
     let definitions = r.catalog.used();
@@ -46,9 +47,10 @@ pub(super) fn plan_of(r: &Rendered) -> Result<serde_json::Value, Vec<crate::diag
         app_text: &r.app_text,
         steps: &steps,
         objects: &r.placed,
+        deployments: &r.deployments,
         definitions: &definitions,
         clusters: &r.clusters,
-        revision: 1,
+        revision: r.revision,
     }))
 }
 

@@ -32,7 +32,7 @@ pub(super) struct RenderArgs {
     #[arg(short = 'o', long = "out-dir")]
     out_dir: Option<PathBuf>,
     /// Clusters placement chooses from: a YAML list of `{name, labels, endpoint,
-    /// kubeVersion}` (`local` always exists).
+    /// kubeVersion}` (`local` always exists). Default: the cluster registry.
     #[arg(long = "clusters")]
     clusters: Option<PathBuf>,
     /// Kubernetes version templates see as `context.clusterVersion` (for
@@ -85,7 +85,18 @@ pub(super) struct Rendered {
     pub app_text: String,
     pub catalog: Catalog,
     pub clusters: ClusterSet,
+    pub deployments: Vec<crate::policy::Deployment>,
     pub placed: Vec<(RenderedObject, Target)>,
+    /// Revision number: one more than the last applied (1 when none).
+    pub revision: u32,
+}
+
+/// The state directory, or the exit code after saying why there is none.
+pub(super) fn home() -> Result<crate::state::Home, u8> {
+    crate::state::Home::from_env().map_err(|e| {
+        eprintln!("velac: {e}");
+        EXIT_USAGE
+    })
 }
 
 /// Reads, checks, places and renders an application; prints and returns the
@@ -104,8 +115,14 @@ pub(super) fn render_inputs(
     })?;
     render::check_policies_and_steps(&file, &mut catalog, &mut sources)
         .map_err(|d| fail(&d, &sources))?;
+    let home = home()?;
     let clusters = match clusters_file {
-        None => ClusterSet::local_only(),
+        None => crate::cluster::Registry::new(home.clone())
+            .snapshot()
+            .map_err(|e| {
+                eprintln!("velac: cluster registry: {e}");
+                EXIT_FAIL
+            })?,
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| {
                 eprintln!("velac: cannot read {}: {e}", p.display());
@@ -117,11 +134,23 @@ pub(super) fn render_inputs(
     };
     let deployments =
         crate::policy::deployments(&file, &clusters).map_err(|d| fail(&d, &sources))?;
+    let key = crate::state::AppKey {
+        namespace: file.app.namespace.clone(),
+        name: file.app.name.clone(),
+    };
+    let last = home.status(&key).map_err(|e| {
+        eprintln!("velac: {e}");
+        EXIT_FAIL
+    })?;
+    let revision = last
+        .and_then(|s| s.latest_revision)
+        .map_or(1, |r| r.revision + 1);
     let placed = render::render_deployments(
         &file.app,
         &deployments,
         &clusters,
         &version,
+        revision,
         &mut catalog,
         &mut sources,
     )
@@ -133,7 +162,9 @@ pub(super) fn render_inputs(
         app_text,
         catalog,
         clusters,
+        deployments,
         placed,
+        revision,
     })
 }
 

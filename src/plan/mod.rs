@@ -8,10 +8,11 @@
 //! refuse a plan whose inputs changed since it was made.
 
 pub mod graph;
+pub mod read;
 
 use crate::definition::Definition;
 use crate::model::{AppFile, Mode, Step};
-use crate::policy::ClusterSet;
+use crate::policy::{ClusterSet, Deployment};
 use crate::render::{RenderedObject, Target, bundle};
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -58,6 +59,8 @@ pub struct PlanInputs<'a> {
     pub steps: &'a [Step],
     /// Rendered objects with their placements.
     pub objects: &'a [(RenderedObject, Target)],
+    /// The placements, with their components as patched for each.
+    pub deployments: &'a [Deployment],
     /// Definitions the run used.
     pub definitions: &'a [Rc<Definition>],
     /// The cluster list placement chose from.
@@ -100,9 +103,65 @@ fn clusters_json(c: &ClusterSet) -> Json {
     )
 }
 
-/// The placements (cluster, namespace, env) of one step and their objects.
-fn placements(step: &str, objects: &[(RenderedObject, Target)]) -> Json {
-    let mut out: Vec<(String, String, Option<String>, Vec<Json>)> = Vec::new();
+/// The components of a placement as the applier needs them to judge health:
+/// type and properties (the status snippets' `parameter`), traits too.
+fn service_json(c: &crate::model::Component) -> Json {
+    let props = |p: &Option<crate::yaml::Node>| p.as_ref().map_or(json!({}), |n| n.to_json());
+    json!({
+        "name": c.name,
+        "type": c.type_,
+        "properties": props(&c.properties),
+        "traits": c.traits.iter().map(|t| json!({"type": t.type_, "properties": props(&t.properties)})).collect::<Vec<_>>(),
+    })
+}
+
+/// The placements (cluster, namespace, env) of one step, with their services
+/// and objects.
+fn placements(
+    step: &str,
+    deployments: &[Deployment],
+    objects: &[(RenderedObject, Target)],
+) -> Json {
+    type Place = (String, String, Option<String>, Vec<Json>, Vec<Json>);
+    let mut out: Vec<Place> = Vec::new();
+    fn slot<'a>(
+        out: &'a mut Vec<Place>,
+        cluster: &str,
+        ns: &str,
+        env: &Option<String>,
+    ) -> &'a mut Place {
+        let i = match out
+            .iter()
+            .position(|(c, n, e, _, _)| c == cluster && n == ns && e == env)
+        {
+            Some(i) => i,
+            None => {
+                out.push((
+                    cluster.to_string(),
+                    ns.to_string(),
+                    env.clone(),
+                    Vec::new(),
+                    Vec::new(),
+                ));
+                out.len() - 1
+            }
+        };
+        &mut out[i]
+    }
+    for d in deployments.iter().filter(|d| d.step == step) {
+        let cluster = if d.named_cluster {
+            d.cluster.as_str()
+        } else {
+            "local"
+        };
+        let place = slot(&mut out, cluster, &d.namespace, &d.env);
+        for (c, _) in &d.components {
+            let svc = service_json(c);
+            if !place.3.contains(&svc) {
+                place.3.push(svc);
+            }
+        }
+    }
     for (o, t) in objects
         .iter()
         .filter(|(_, t)| t.step.as_deref() == Some(step))
@@ -121,29 +180,20 @@ fn placements(step: &str, objects: &[(RenderedObject, Target)]) -> Json {
             "path": path,
         });
         let place_ns = t.namespace.clone().unwrap_or_default();
-        match out
-            .iter_mut()
-            .find(|(c, n, e, _)| c == t.cluster_name() && *n == place_ns && *e == t.env)
-        {
-            Some((_, _, _, objs)) => objs.push(entry),
-            None => out.push((
-                t.cluster_name().to_string(),
-                place_ns,
-                t.env.clone(),
-                vec![entry],
-            )),
-        }
+        slot(&mut out, t.cluster_name(), &place_ns, &t.env)
+            .4
+            .push(entry);
     }
     Json::Array(
         out.into_iter()
-            .map(|(cluster, namespace, env, objects)| {
-                json!({"cluster": cluster, "namespace": namespace, "env": env, "objects": objects})
+            .map(|(cluster, namespace, env, services, objects)| {
+                json!({"cluster": cluster, "namespace": namespace, "env": env, "services": services, "objects": objects})
             })
             .collect(),
     )
 }
 
-fn step_json(app: &str, s: &Step, parent: &str, objects: &[(RenderedObject, Target)]) -> Json {
+fn step_json(app: &str, s: &Step, parent: &str, inp: &PlanInputs) -> Json {
     let path = if parent.is_empty() {
         s.name.clone()
     } else {
@@ -188,12 +238,12 @@ fn step_json(app: &str, s: &Step, parent: &str, objects: &[(RenderedObject, Targ
             Json::Array(
                 s.sub_steps
                     .iter()
-                    .map(|x| step_json(app, x, &path, objects))
+                    .map(|x| step_json(app, x, &path, inp))
                     .collect(),
             ),
         );
     }
-    let places = placements(&s.name, objects);
+    let places = placements(&s.name, inp.deployments, inp.objects);
     if places.as_array().is_some_and(|a| !a.is_empty()) {
         m.insert("placements".into(), places);
     }
@@ -213,17 +263,25 @@ pub fn build(inp: &PlanInputs) -> Json {
     let steps: Vec<Json> = inp
         .steps
         .iter()
-        .map(|s| step_json(&app.name, s, "", inp.objects))
+        .map(|s| step_json(&app.name, s, "", inp))
         .collect();
     let defs: Vec<Json> = inp
         .definitions
         .iter()
         .map(|d| {
-            json!({
+            let mut m = json!({
                 "name": d.name,
                 "type": d.kind.source_type(),
                 "digest": digest(&json!({"template": d.template, "spec": d.spec})),
-            })
+            });
+            // The applier judges health with these; it never renders.
+            if let Some(h) = d.health_policy() {
+                m["healthPolicy"] = json!(h);
+            }
+            if let Some(c) = d.custom_status() {
+                m["customStatus"] = json!(c);
+            }
+            m
         })
         .collect();
     let clusters = clusters_json(inp.clusters);

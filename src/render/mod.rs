@@ -140,6 +140,7 @@ pub fn render_deployments(
     deployments: &[crate::policy::Deployment],
     clusters: &crate::policy::ClusterSet,
     default_version: &ClusterVersion,
+    revision: u32,
     catalog: &mut Catalog,
     sources: &mut SourceMap,
 ) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
@@ -168,7 +169,7 @@ pub fn render_deployments(
                 step: Some(d.step.clone()),
                 cluster_version: version.clone(),
                 replica_key: key.clone(),
-                revision: 1,
+                revision,
             };
             match render_component(app, c, catalog, sources, &target, &components) {
                 Ok(objs) => out.extend(objs.into_iter().map(|o| (o, target.clone()))),

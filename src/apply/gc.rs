@@ -1,0 +1,156 @@
+//! Garbage collection after a successful workflow: objects the application
+//! applied before (its inventory, `appliedResources`) that the new revision
+//! no longer has are deleted, newest kinds first, unless a policy keeps them.
+//!
+//! An object is deleted only if it is still ours: same uid as recorded and
+//! labelled with this application. A cluster that cannot be reached keeps
+//! its entries in the inventory, so the next successful run retries.
+
+use super::deploy::APP_LABEL;
+use super::policies::{self, Subject};
+use super::{Applier, ApplyError, Event, order};
+use crate::cluster::api::ObjRef;
+use crate::plan::read::{ObjectRef, PlanDir, all_steps};
+use crate::state::status::{AppliedResource, Revision};
+use serde_json::Value as Json;
+
+fn label<'a>(live: &'a Json, key: &str) -> Option<&'a str> {
+    live.pointer(&format!("/metadata/labels/{}", key.replace('/', "~1")))
+        .and_then(Json::as_str)
+}
+
+/// Deletes what the new revision dropped, then records the revision as the
+/// last successful one.
+pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError> {
+    let p = &plan.plan;
+    let mut keep: Vec<(String, ObjRef)> = Vec::new();
+    for s in all_steps(&p.steps) {
+        for pl in &s.placements {
+            for o in &pl.objects {
+                keep.push((
+                    pl.cluster.clone(),
+                    ObjRef {
+                        api_version: o.api_version.clone(),
+                        kind: o.kind.clone(),
+                        namespace: o.namespace.clone(),
+                        name: o.name.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    let key_of = |r: &AppliedResource| {
+        (
+            r.cluster.clone(),
+            ObjRef {
+                api_version: r.api_version.clone(),
+                kind: r.kind.clone(),
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            },
+        )
+    };
+    let stale: Vec<AppliedResource> = a
+        .status
+        .applied_resources
+        .iter()
+        .filter(|r| !keep.contains(&key_of(r)))
+        .cloned()
+        .collect();
+    let objs: Vec<Json> = stale
+        .iter()
+        .map(|r| serde_json::json!({"kind": r.kind}))
+        .collect();
+    let refs: Vec<&Json> = objs.iter().collect();
+    let mut gone: Vec<AppliedResource> = Vec::new();
+    for i in order::delete_order(&refs) {
+        let r = &stale[i];
+        let (cluster_name, oref) = key_of(r);
+        let Some(cluster) = a.ctx.clusters.get(&cluster_name) else {
+            a.ctx.events.emit(Event::Warning(format!(
+                "garbage collection: cluster {cluster_name} is not connected; {oref} kept for later"
+            )));
+            continue;
+        };
+        let live = match cluster.get(&oref) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                gone.push(r.clone());
+                continue;
+            }
+            Err(e) => {
+                a.ctx.events.emit(Event::Warning(format!(
+                    "garbage collection: cluster {cluster_name}: {oref}: {e}; kept for later"
+                )));
+                continue;
+            }
+        };
+        let uid = live
+            .pointer("/metadata/uid")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        if label(&live, APP_LABEL) != Some(p.application.name.as_str())
+            || (!r.uid.is_empty() && uid != r.uid)
+        {
+            // Someone else's now (re-created or adopted): forget, never delete.
+            gone.push(r.clone());
+            continue;
+        }
+        let planned = ObjectRef {
+            api_version: r.api_version.clone(),
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            component: label(&live, "app.oam.dev/component")
+                .unwrap_or_default()
+                .into(),
+            trait_type: label(&live, "trait.oam.dev/type").map(str::to_string),
+            output_name: label(&live, "trait.oam.dev/resource")
+                .map(str::to_string)
+                .or_else(|| {
+                    (label(&live, "app.oam.dev/resourceType") == Some("TRAIT")).then(String::new)
+                }),
+            digest: String::new(),
+            path: String::new(),
+        };
+        let ctype = label(&live, "workload.oam.dev/type").unwrap_or_default();
+        let subj = Subject {
+            obj: &planned,
+            component_type: ctype,
+        };
+        if !policies::collect(&p.policies, &subj)
+            || policies::shared(&p.policies, &subj)
+            || policies::read_only(&p.policies, &subj)
+        {
+            continue;
+        }
+        match cluster.delete(&oref) {
+            Ok(_) => {
+                a.ctx.events.emit(Event::Deleted {
+                    cluster: cluster_name.clone(),
+                    object: oref.to_string(),
+                });
+                gone.push(r.clone());
+            }
+            Err(e) => a.ctx.events.emit(Event::Warning(format!(
+                "garbage collection: cluster {cluster_name}: cannot delete {oref}: {e}; kept for later"
+            ))),
+        }
+    }
+    let home = a.home;
+    let key = a.key.clone();
+    a.status.applied_resources.retain(|r| !gone.contains(r));
+    let applied = a.status.applied_resources.clone();
+    let rev = Revision {
+        name: p.revision.name.clone(),
+        revision: p.revision.number,
+        revision_hash: p.revision.hash.clone(),
+    };
+    home.update_status(&key, |s| {
+        if let Some(s) = s {
+            s.applied_resources = applied;
+            s.last_succeeded_revision = Some(rev);
+        }
+    })?;
+    Ok(())
+}

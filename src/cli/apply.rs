@@ -1,0 +1,322 @@
+//! `velac apply`: runs a plan directory's workflow against the registered
+//! clusters.
+
+use super::cluster::CALL_TIMEOUT;
+use super::render::home;
+use super::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
+use crate::apply::deploy::Clusters;
+use crate::apply::{Event, Events, Options};
+use crate::cluster::Registry;
+use crate::cluster::api::{Checked, ClusterApi};
+use crate::cluster::kube::{KubeCluster, runtime};
+use crate::plan::read::PlanDir;
+use crate::state::Home;
+use crate::state::status::{AppPhase, AppStatus, StepPhase};
+use clap::{Args, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(super) enum EventFormat {
+    /// One line per event.
+    Text,
+    /// One JSON object per line (for CI).
+    Json,
+}
+
+#[derive(Args)]
+pub(super) struct ApplyArgs {
+    /// Plan directory (`velac plan -o DIR`).
+    plan: PathBuf,
+    /// Apply without asking.
+    #[arg(short = 'y', long)]
+    yes: bool,
+    /// Take over fields other field managers own.
+    #[arg(long)]
+    force_conflicts: bool,
+    /// Apply even if the plan is older than the last applied revision.
+    #[arg(long)]
+    allow_stale: bool,
+    /// Events as text lines or JSON lines.
+    #[arg(long = "output", value_enum, default_value = "text")]
+    output: EventFormat,
+    /// How long a deploy step without its own `timeout` waits for health.
+    #[arg(long, default_value = "5m")]
+    timeout: String,
+    /// Health probe interval (default: the plan's `health` policy's
+    /// `probeInterval`, else 2s).
+    #[arg(long)]
+    poll: Option<String>,
+}
+
+/// Prints events: text lines (waiting lines only when they change) or JSON.
+pub(super) struct Printer {
+    json: bool,
+    last_wait: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+impl Printer {
+    pub(super) fn new(json: bool) -> Printer {
+        Printer {
+            json,
+            last_wait: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(super) fn say(&self, line: &str) {
+        if self.json {
+            println!("{}", serde_json::json!({"event": "info", "message": line}));
+        } else {
+            println!("{line}");
+        }
+    }
+}
+
+impl Events for Printer {
+    fn emit(&self, e: Event) {
+        if self.json {
+            println!("{}", e.to_json());
+            return;
+        }
+        let line = match e {
+            Event::StepStarted { step, type_ } => format!("[{step}] started ({type_})"),
+            Event::Applied {
+                step,
+                cluster,
+                object,
+            } => format!("[{step}] {cluster}: applied {object}"),
+            Event::Waiting { step, services } => {
+                let mut last = self.last_wait.lock().expect("printer");
+                if last.iter().any(|(s, v)| *s == step && *v == services) {
+                    return;
+                }
+                last.retain(|(s, _)| *s != step);
+                last.push((step.clone(), services.clone()));
+                format!("[{step}] waiting for {}", services.join("; "))
+            }
+            Event::StepFinished {
+                step,
+                phase,
+                message,
+            } => {
+                if message.is_empty() {
+                    format!("[{step}] {phase}")
+                } else {
+                    format!("[{step}] {phase}: {message}")
+                }
+            }
+            Event::Deleted { cluster, object } => format!("[gc] {cluster}: deleted {object}"),
+            Event::Warning(m) => format!("warning: {m}"),
+        };
+        println!("{line}");
+    }
+}
+
+pub(super) fn duration(flag: &str, v: &str) -> Result<std::time::Duration, u8> {
+    crate::apply::workflow::parse_duration(v).ok_or_else(|| {
+        eprintln!("velac: {flag}: {v:?} is not a duration (e.g. 30s, 5m, 1h)");
+        EXIT_USAGE
+    })
+}
+
+/// Connects the clusters a plan (and the application's inventory) needs.
+/// Clusters are checked against the registry now and against their recorded
+/// identity on first use.
+pub(super) fn connect(
+    plan: &PlanDir,
+    reg: &Registry,
+    status: Option<&AppStatus>,
+    allow_stale: bool,
+) -> Result<Clusters, String> {
+    let rt = runtime().map_err(|e| e.to_string())?;
+    let mut names = crate::apply::clusters_used(plan);
+    let inventory: Vec<String> = status.map(|s| s.clusters_in_use()).unwrap_or_default();
+    let mut out: Clusters = Clusters::new();
+    names.extend(inventory.iter().cloned());
+    names.sort();
+    names.dedup();
+    let needed = crate::apply::clusters_used(plan);
+    for name in names {
+        let required = needed.contains(&name);
+        let c: Arc<dyn ClusterApi> = if name == "local" {
+            match KubeCluster::local(rt.clone(), CALL_TIMEOUT) {
+                Ok(c) => Arc::new(c),
+                Err(e) if required => return Err(format!("cluster local: {e}")),
+                Err(_) => continue,
+            }
+        } else {
+            let entry = match reg.get(&name) {
+                Ok(e) => e,
+                Err(e) if required => return Err(e.to_string()),
+                Err(_) => continue,
+            };
+            if required
+                && !allow_stale
+                && let Some(snap) = plan.plan.clusters.iter().find(|c| c.name == name)
+                && snap.endpoint != entry.endpoint
+            {
+                return Err(format!(
+                    "stale plan: cluster {name} was {} when planned and is {} now; plan again, or pass --allow-stale",
+                    snap.endpoint, entry.endpoint
+                ));
+            }
+            let kc = KubeCluster::connect(&entry.kubeconfig, rt.clone(), CALL_TIMEOUT)
+                .map_err(|e| format!("cluster {name}: {e}"))?;
+            Arc::new(Checked::new(kc, &name, entry.identity.clone()))
+        };
+        out.insert(name, c);
+    }
+    Ok(out)
+}
+
+fn confirm(plan: &PlanDir, clusters: &[String]) -> bool {
+    let p = &plan.plan;
+    eprint!(
+        "Apply {} ({}) of {}/{} to {}? [y/N] ",
+        p.revision.name,
+        p.revision.hash,
+        p.application.namespace,
+        p.application.name,
+        clusters.join(", ")
+    );
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).is_ok()
+        && matches!(line.trim(), "y" | "Y" | "yes" | "Yes")
+}
+
+/// Prints where the workflow ended and returns the exit code: 0 when it
+/// succeeded or waits at a suspend, 1 otherwise.
+pub(super) fn report(st: &AppStatus, out: &Printer) -> u8 {
+    let app = &st.name;
+    let Some(wf) = &st.workflow else {
+        return EXIT_FAIL;
+    };
+    match st.status {
+        AppPhase::WorkflowSuspending => {
+            let at: Vec<String> = wf
+                .steps
+                .iter()
+                .filter(|s| s.phase == StepPhase::Suspending)
+                .map(|s| s.name.clone())
+                .collect();
+            out.say(&format!(
+                "workflow suspended at {}; run `velac workflow resume {app}` and apply again (or `velac workflow resume {app} --apply`)",
+                at.join(", ")
+            ));
+            EXIT_OK
+        }
+        AppPhase::Running => {
+            out.say(&format!("application {app} is running"));
+            EXIT_OK
+        }
+        phase => {
+            out.say(&format!("application {app}: {}", phase.as_str()));
+            EXIT_FAIL
+        }
+    }
+}
+
+/// Applies a plan directory, sleeping through suspends with a `duration`.
+pub(super) fn run_plan(home: &Home, plan: &PlanDir, opts: &Options, out: &Printer) -> u8 {
+    let reg = Registry::new(home.clone());
+    let key = crate::apply::app_key(plan);
+    loop {
+        let last = match home.status(&key) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        let clusters = match connect(plan, &reg, last.as_ref(), opts.allow_stale) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        let st = match crate::apply::apply(plan, home, &clusters, opts, out) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        if let Some(until) = timed_resume(&st) {
+            out.say(&format!(
+                "suspended until {until}; waiting (Ctrl-C stops; apply again later to continue)"
+            ));
+            let now = jiff::Timestamp::now();
+            let wait = until.duration_since(now).unsigned_abs();
+            std::thread::sleep(wait + std::time::Duration::from_millis(200));
+            continue;
+        }
+        return report(&st, out);
+    }
+}
+
+/// When every suspended step resumes by itself, the earliest time one does.
+fn timed_resume(st: &AppStatus) -> Option<jiff::Timestamp> {
+    let wf = st.workflow.as_ref().filter(|w| w.suspend)?;
+    let mut times = Vec::new();
+    let mut all = true;
+    fn walk(
+        steps: &[crate::state::status::StepStatus],
+        times: &mut Vec<jiff::Timestamp>,
+        all: &mut bool,
+    ) {
+        for s in steps {
+            if s.phase == StepPhase::Suspending {
+                match s.resume_at.as_deref().and_then(|t| t.parse().ok()) {
+                    Some(t) => times.push(t),
+                    None => *all = false,
+                }
+            }
+            walk(&s.sub_steps, times, all);
+        }
+    }
+    walk(&wf.steps, &mut times, &mut all);
+    if all { times.into_iter().min() } else { None }
+}
+
+pub(super) fn run(a: ApplyArgs) -> u8 {
+    let home = match home() {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let timeout = match duration("--timeout", &a.timeout) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let poll = match a.poll.as_deref().map(|p| duration("--poll", p)).transpose() {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let plan = match PlanDir::read(&a.plan) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("velac: {e}");
+            return EXIT_FAIL;
+        }
+    };
+    if !a.yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("velac: pass --yes to apply without a confirmation prompt");
+            return EXIT_USAGE;
+        }
+        if !confirm(&plan, &crate::apply::clusters_used(&plan)) {
+            eprintln!("velac: not applied");
+            return EXIT_FAIL;
+        }
+    }
+    let opts = Options {
+        force_conflicts: a.force_conflicts,
+        allow_stale: a.allow_stale,
+        step_timeout: timeout,
+        poll,
+        ..Options::default()
+    };
+    let out = Printer::new(a.output == EventFormat::Json);
+    run_plan(&home, &plan, &opts, &out)
+}

@@ -1,0 +1,288 @@
+//! `velac status APP` in `vela status`' layout, and `velac get apps`.
+
+use super::render::home;
+use super::workflow::{AppArg, find};
+use super::{EXIT_FAIL, EXIT_OK};
+use crate::state::status::{AppStatus, StepStatus};
+use clap::{Args, Subcommand, ValueEnum};
+use std::fmt::Write;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum StatusFormat {
+    /// Human-readable.
+    Text,
+    /// The status object as YAML.
+    Yaml,
+    /// The status object as JSON.
+    Json,
+}
+
+#[derive(Args)]
+pub(super) struct StatusArgs {
+    #[command(flatten)]
+    app: AppArg,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: StatusFormat,
+    /// Judge health again from the clusters' live objects first.
+    #[arg(long)]
+    refresh: bool,
+}
+
+#[derive(Subcommand)]
+pub(super) enum GetCommand {
+    /// Applications in the state directory.
+    Apps,
+}
+
+fn mark(b: bool) -> &'static str {
+    if b { "✅" } else { "❌" }
+}
+
+/// The text layout of `vela status`.
+pub fn text(st: &AppStatus) -> String {
+    let mut s = String::new();
+    let healthy = st.services.iter().all(|x| x.healthy);
+    let _ = writeln!(s, "About:\n");
+    let _ = writeln!(s, "  Name:         {}", st.name);
+    let _ = writeln!(s, "  Namespace:    {}", st.namespace);
+    let _ = writeln!(s, "  Created at:   {}", st.created_at);
+    if let Some(r) = &st.latest_revision {
+        let _ = writeln!(s, "  Revision:     {} ({})", r.name, r.revision_hash);
+    }
+    let _ = writeln!(s, "  Healthy:      {}", mark(healthy));
+    let _ = writeln!(s, "  Details:      {}", st.status.as_str());
+    if let Some(wf) = &st.workflow {
+        let _ = writeln!(s, "\nWorkflow:\n");
+        let _ = writeln!(s, "  mode: {}", wf.mode);
+        let _ = writeln!(s, "  finished: {}", wf.finished);
+        let _ = writeln!(s, "  Suspend: {}", wf.suspend);
+        let _ = writeln!(s, "  Terminated: {}", wf.terminated);
+        let _ = writeln!(s, "  Steps");
+        fn steps(s: &mut String, list: &[StepStatus], indent: &str) {
+            for x in list {
+                let _ = writeln!(s, "{indent}- id: {}", x.id);
+                let _ = writeln!(s, "{indent}  name: {}", x.name);
+                let _ = writeln!(s, "{indent}  type: {}", x.type_);
+                let _ = writeln!(s, "{indent}  phase: {}", x.phase.as_str());
+                if !x.message.is_empty() {
+                    let _ = writeln!(s, "{indent}  message: {}", x.message);
+                }
+                if !x.sub_steps.is_empty() {
+                    let _ = writeln!(s, "{indent}  subSteps:");
+                    steps(s, &x.sub_steps, &format!("{indent}    "));
+                }
+            }
+        }
+        steps(&mut s, &wf.steps, "  ");
+    }
+    if !st.services.is_empty() {
+        let _ = writeln!(s, "\nServices:\n");
+        for v in &st.services {
+            match &v.env {
+                Some(e) => {
+                    let _ = writeln!(s, "  - Name: {}  Env: {e}", v.name);
+                }
+                None => {
+                    let _ = writeln!(s, "  - Name: {}", v.name);
+                }
+            }
+            let _ = writeln!(s, "    Cluster: {}", v.cluster);
+            let _ = writeln!(s, "    Namespace: {}", v.namespace);
+            let _ = writeln!(s, "    Type: {}", v.type_);
+            let _ = writeln!(s, "    Health: {}", mark(v.healthy));
+            if !v.message.is_empty() {
+                let _ = writeln!(s, "      Message: {}", v.message);
+            }
+            if v.traits.is_empty() {
+                let _ = writeln!(s, "    No trait applied");
+            } else {
+                let _ = writeln!(s, "    Traits:");
+                for t in &v.traits {
+                    let _ = writeln!(s, "      Type: {}", t.type_);
+                    let _ = writeln!(s, "      Health: {}", mark(t.healthy));
+                    if !t.message.is_empty() {
+                        let _ = writeln!(s, "        Message: {}", t.message);
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Re-judges health from the live objects of the plan that was applied.
+fn refresh(
+    home: &crate::state::Home,
+    key: &crate::state::AppKey,
+    st: &AppStatus,
+) -> Result<AppStatus, String> {
+    let rev = st
+        .latest_revision
+        .as_ref()
+        .ok_or("nothing was applied yet")?;
+    let plan = crate::plan::read::PlanDir::read(&home.plan_dir(key, &rev.name))
+        .map_err(|e| e.to_string())?;
+    let reg = crate::cluster::Registry::new(home.clone());
+    let clusters = super::apply::connect(&plan, &reg, Some(st), true)?;
+    let opts = crate::apply::Options::default();
+    let quiet = Quiet;
+    let ctx = crate::apply::deploy::Ctx {
+        plan: &plan,
+        clusters: &clusters,
+        opts: &opts,
+        events: &quiet,
+        owned: &[],
+    };
+    let mut fresh = Vec::new();
+    for s in crate::plan::read::all_steps(&plan.plan.steps) {
+        // Only services of steps that ran are judged.
+        let ran = st
+            .workflow
+            .as_ref()
+            .is_some_and(|w| has_run(&w.steps, &s.name));
+        if ran {
+            fresh.extend(ctx.health(s));
+        }
+    }
+    home.update_status(key, |disk| {
+        let Some(d) = disk else {
+            return Err("the application's status disappeared".to_string());
+        };
+        d.services = fresh;
+        if let Some(wf) = &d.workflow {
+            d.status = crate::apply::workflow::app_phase(wf, d.services.iter().all(|x| x.healthy));
+        }
+        Ok(d.clone())
+    })
+    .map_err(|e| e.to_string())?
+}
+
+fn has_run(steps: &[StepStatus], name: &str) -> bool {
+    steps
+        .iter()
+        .any(|s| (s.name == name && s.first_execute_time.is_some()) || has_run(&s.sub_steps, name))
+}
+
+struct Quiet;
+impl crate::apply::Events for Quiet {
+    fn emit(&self, _: crate::apply::Event) {}
+}
+
+pub(super) fn run(a: StatusArgs) -> u8 {
+    let home = match home() {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let (key, mut st) = match find(&home, &a.app) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if a.refresh {
+        match refresh(&home, &key, &st) {
+            Ok(s) => st = s,
+            Err(e) => {
+                eprintln!("velac: --refresh: {e}");
+                return EXIT_FAIL;
+            }
+        }
+    }
+    match a.output {
+        StatusFormat::Text => print!("{}", text(&st)),
+        StatusFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&st).expect("status serialises")
+        ),
+        StatusFormat::Yaml => {
+            let j = serde_json::to_value(&st).expect("status serialises");
+            print!("{}", crate::cue::builtins::json_to_yaml(&j));
+        }
+    }
+    EXIT_OK
+}
+
+/// `5s`, `3m`, `2h`, `4d` since an RFC 3339 time.
+fn age(since: &str) -> String {
+    let Ok(t) = since.parse::<jiff::Timestamp>() else {
+        return "<unknown>".into();
+    };
+    let secs = jiff::Timestamp::now().duration_since(t).as_secs().max(0);
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}
+
+pub(super) fn get(c: GetCommand) -> u8 {
+    let GetCommand::Apps = c;
+    let home = match home() {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let apps = match home.apps() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("velac: {e}");
+            return EXIT_FAIL;
+        }
+    };
+    if apps.is_empty() {
+        println!("No applications found.");
+        return EXIT_OK;
+    }
+    let rows: Vec<[String; 7]> = apps
+        .iter()
+        .map(|(k, s)| {
+            let healthy = if s.services.is_empty() {
+                String::new()
+            } else {
+                s.services.iter().all(|x| x.healthy).to_string()
+            };
+            let message = s
+                .services
+                .iter()
+                .map(|x| x.message.as_str())
+                .find(|m| !m.is_empty())
+                .unwrap_or_default();
+            [
+                if k.namespace == "default" {
+                    k.name.clone()
+                } else {
+                    format!("{}/{}", k.namespace, k.name)
+                },
+                s.components
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                s.components
+                    .iter()
+                    .map(|c| c.type_.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                s.status.as_str().into(),
+                healthy,
+                message.into(),
+                age(&s.created_at),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        super::table(
+            &[
+                "NAME",
+                "COMPONENT",
+                "TYPE",
+                "PHASE",
+                "HEALTHY",
+                "STATUS",
+                "AGE"
+            ],
+            &rows
+        )
+    );
+    EXIT_OK
+}

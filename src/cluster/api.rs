@@ -1,0 +1,176 @@
+//! What the applier needs from one cluster, as a trait: the kube client
+//! implements it for real clusters, tests implement it to record calls and
+//! inject faults. Calls block (the applier runs clusters on threads), which
+//! keeps the applier's logic free of async plumbing.
+
+use serde_json::Value as Json;
+
+/// Identifies one object on a cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjRef {
+    /// `apps/v1`.
+    pub api_version: String,
+    /// `Deployment`.
+    pub kind: String,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl ObjRef {
+    /// The reference of an object (`apiVersion`, `kind`, `metadata`).
+    pub fn of(obj: &Json) -> ObjRef {
+        let s = |p: &str| {
+            obj.pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        ObjRef {
+            api_version: s("/apiVersion"),
+            kind: s("/kind"),
+            namespace: s("/metadata/namespace"),
+            name: s("/metadata/name"),
+        }
+    }
+
+    /// The API group (empty for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+}
+
+impl std::fmt::Display for ObjRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Server-side apply conflicts with other field managers.
+    #[error("{message} (managers: {}; rerun with --force-conflicts to take the fields over)", managers.join(", "))]
+    Conflict {
+        /// The server's message (lists the fields).
+        message: String,
+        /// The competing managers.
+        managers: Vec<String>,
+    },
+    /// The cluster does not serve this kind.
+    #[error("the cluster does not serve {kind} in {api_version} (is its CRD installed?)")]
+    UnknownKind {
+        /// API version.
+        api_version: String,
+        /// Kind.
+        kind: String,
+    },
+    /// The server refused the request.
+    #[error("{code} {reason}: {message}")]
+    Api {
+        /// HTTP status.
+        code: u16,
+        /// Kubernetes reason (`Forbidden`, `Invalid`, …).
+        reason: String,
+        /// The server's message.
+        message: String,
+    },
+    /// No answer from the server.
+    #[error("cluster unreachable: {0}")]
+    Unreachable(String),
+    /// Anything else (bad credentials file, exec plugin failure, …).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ApiError {
+    /// Worth retrying (network trouble, server overload).
+    pub fn transient(&self) -> bool {
+        match self {
+            ApiError::Unreachable(_) => true,
+            ApiError::Api { code, .. } => matches!(code, 429 | 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
+/// One cluster, as the applier uses it.
+pub trait ClusterApi: Send + Sync {
+    /// The uid of `kube-system` (the cluster's identity).
+    fn identity(&self) -> Result<String, ApiError>;
+    /// Server-side apply as field manager `velac`; returns the live object.
+    fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError>;
+    /// The live object, `None` when it does not exist.
+    fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError>;
+    /// Deletes an object; `false` when it was already gone.
+    fn delete(&self, r: &ObjRef) -> Result<bool, ApiError>;
+    /// Forgets what discovery learnt (after CRDs were installed).
+    fn rediscover(&self);
+}
+
+/// A cluster whose identity (the uid of `kube-system`) is checked on first
+/// use: a registry name that now points at another cluster is refused before
+/// anything is written there. An unreachable cluster is checked again on the
+/// next call.
+pub struct Checked<C> {
+    inner: C,
+    name: String,
+    expected: Option<String>,
+    ok: std::sync::OnceLock<()>,
+}
+
+impl<C: ClusterApi> Checked<C> {
+    /// Wraps `inner`; `expected` is the identity recorded at join.
+    pub fn new(inner: C, name: &str, expected: Option<String>) -> Checked<C> {
+        Checked {
+            inner,
+            name: name.into(),
+            expected,
+            ok: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn check(&self) -> Result<(), ApiError> {
+        if self.ok.get().is_some() {
+            return Ok(());
+        }
+        if let Some(want) = &self.expected {
+            let got = self.inner.identity()?;
+            if &got != want {
+                return Err(ApiError::Other(format!(
+                    "cluster {} is not the cluster that was joined (kube-system uid {got}, registry has {want}); detach and join it again",
+                    self.name
+                )));
+            }
+        }
+        let _ = self.ok.set(());
+        Ok(())
+    }
+}
+
+impl<C: ClusterApi> ClusterApi for Checked<C> {
+    fn identity(&self) -> Result<String, ApiError> {
+        self.inner.identity()
+    }
+    fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
+        self.check()?;
+        self.inner.apply(obj, force)
+    }
+    fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError> {
+        self.check()?;
+        self.inner.get(r)
+    }
+    fn delete(&self, r: &ObjRef) -> Result<bool, ApiError> {
+        self.check()?;
+        self.inner.delete(r)
+    }
+    fn rediscover(&self) {
+        self.inner.rediscover();
+    }
+}

@@ -1,0 +1,323 @@
+//! Reading a plan directory back: `plan.json` as typed data, checked
+//! against the bundle files it names, so the applier applies exactly what
+//! was reviewed (a changed file is refused, as a changed plan would be).
+
+use super::{FORMAT_VERSION, digest};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+
+/// Why a plan cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Reading failed.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// `plan.json` does not have the plan layout.
+    #[error("{0}: not a velac plan: {1}")]
+    Format(PathBuf, String),
+    /// Another plan format version.
+    #[error(
+        "{path}: plan format {found}, this velac reads format {FORMAT_VERSION}; plan again with this velac"
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u32,
+    },
+    /// A bundle file does not match the digest the plan recorded.
+    #[error("{0}: changed since it was planned (digest {1} expected); plan again")]
+    Tampered(PathBuf, String),
+}
+
+/// `{name, namespace}`.
+#[derive(Deserialize, Clone, Debug)]
+pub struct AppId {
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+}
+
+/// `{name, number, hash}`.
+#[derive(Deserialize, Clone, Debug)]
+pub struct RevisionId {
+    /// `<app>-v<N>`.
+    pub name: String,
+    /// N.
+    pub number: u32,
+    /// Content hash.
+    pub hash: String,
+}
+
+/// Workflow modes.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct Modes {
+    /// `StepByStep` or `DAG`.
+    pub steps: String,
+    /// Mode of step groups' sub-steps.
+    pub sub_steps: String,
+}
+
+/// A definition the plan used, with its status snippets.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct DefinitionRef {
+    /// Name.
+    pub name: String,
+    /// `component`, `trait`, `policy`, `workflow-step`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `status.healthPolicy`.
+    #[serde(default)]
+    pub health_policy: Option<String>,
+    /// `status.customStatus`.
+    #[serde(default)]
+    pub custom_status: Option<String>,
+}
+
+/// A cluster of the snapshot placement used.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterRef {
+    /// Name.
+    pub name: String,
+    /// Endpoint at planning time.
+    pub endpoint: String,
+}
+
+/// A policy, as the applier reads it.
+#[derive(Deserialize, Clone, Debug)]
+pub struct PolicyRef {
+    /// Name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Properties.
+    #[serde(default)]
+    pub properties: Json,
+}
+
+/// A trait of a service.
+#[derive(Deserialize, Clone, Debug)]
+pub struct TraitRef {
+    /// Type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Properties.
+    #[serde(default)]
+    pub properties: Json,
+}
+
+/// A component as placed.
+#[derive(Deserialize, Clone, Debug)]
+pub struct ServiceRef {
+    /// Component name.
+    pub name: String,
+    /// Component type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Properties.
+    #[serde(default)]
+    pub properties: Json,
+    /// Traits.
+    #[serde(default)]
+    pub traits: Vec<TraitRef>,
+}
+
+/// An object of a placement.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    /// API version.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Component.
+    pub component: String,
+    /// Trait type, if a trait made it.
+    #[serde(rename = "trait")]
+    pub trait_type: Option<String>,
+    /// `outputs` key, `None` for the workload.
+    pub output_name: Option<String>,
+    /// `sha256:` of the object.
+    pub digest: String,
+    /// Bundle path.
+    pub path: String,
+}
+
+/// One placement of a deploy-like step.
+#[derive(Deserialize, Clone, Debug)]
+pub struct Placement {
+    /// Cluster.
+    pub cluster: String,
+    /// Namespace override (empty: the objects' own).
+    pub namespace: String,
+    /// Env, if any.
+    pub env: Option<String>,
+    /// Components placed.
+    #[serde(default)]
+    pub services: Vec<ServiceRef>,
+    /// Objects.
+    pub objects: Vec<ObjectRef>,
+}
+
+/// One step.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct StepRef {
+    /// Stable id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Properties.
+    #[serde(default)]
+    pub properties: Json,
+    /// Dependencies (step names).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// `if` condition.
+    #[serde(rename = "if")]
+    pub if_: Option<String>,
+    /// `timeout` (`30s`, `10m`, `1h`).
+    pub timeout: Option<String>,
+    /// Step-group mode.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Sub-steps.
+    #[serde(default)]
+    pub sub_steps: Vec<StepRef>,
+    /// Placements of deploy-like steps.
+    #[serde(default)]
+    pub placements: Vec<Placement>,
+}
+
+/// A plan, read.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Layout version.
+    pub format_version: u32,
+    /// velac that made it.
+    pub velac_version: String,
+    /// Application.
+    pub application: AppId,
+    /// Revision.
+    pub revision: RevisionId,
+    /// Inputs digest.
+    pub inputs_digest: String,
+    /// Modes.
+    pub mode: Modes,
+    /// Definitions used.
+    pub definitions: Vec<DefinitionRef>,
+    /// Cluster snapshot.
+    pub clusters: Vec<ClusterRef>,
+    /// Policies.
+    #[serde(default)]
+    pub policies: Vec<PolicyRef>,
+    /// Steps.
+    pub steps: Vec<StepRef>,
+}
+
+/// A plan directory: the plan and its objects.
+pub struct PlanDir {
+    /// The plan.
+    pub plan: Plan,
+    /// `plan.json` as read (kept with the state as applied).
+    pub bytes: Vec<u8>,
+    /// The directory.
+    pub dir: PathBuf,
+}
+
+impl PlanDir {
+    /// Reads and checks a plan directory: format version, and every bundle
+    /// file against its digest.
+    pub fn read(dir: &Path) -> Result<PlanDir, PlanError> {
+        let path = dir.join("plan.json");
+        let bytes = std::fs::read(&path).map_err(|e| PlanError::Io(path.clone(), e))?;
+        let raw: Json = serde_json::from_slice(&bytes)
+            .map_err(|e| PlanError::Format(path.clone(), e.to_string()))?;
+        if let Some(v) = raw.get("formatVersion").and_then(Json::as_u64)
+            && v != u64::from(FORMAT_VERSION)
+        {
+            return Err(PlanError::Version {
+                path,
+                found: u32::try_from(v).unwrap_or(u32::MAX),
+            });
+        }
+        let plan: Plan = serde_json::from_value(raw)
+            .map_err(|e| PlanError::Format(path.clone(), e.to_string()))?;
+        let pd = PlanDir {
+            plan,
+            bytes,
+            dir: dir.to_path_buf(),
+        };
+        for s in all_steps(&pd.plan.steps) {
+            for p in &s.placements {
+                for o in &p.objects {
+                    pd.object(o)?;
+                }
+            }
+        }
+        Ok(pd)
+    }
+
+    /// A bundle object, checked against its digest.
+    pub fn object(&self, o: &ObjectRef) -> Result<Json, PlanError> {
+        let p = self.dir.join(&o.path);
+        let text = std::fs::read_to_string(&p).map_err(|e| PlanError::Io(p.clone(), e))?;
+        let mut sources = crate::source::SourceMap::new();
+        let docs = crate::yaml::parse_str(&mut sources, &p.display().to_string(), &text)
+            .map_err(|d| PlanError::Format(p.clone(), d.message.clone()))?;
+        let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
+        if digest(&obj) != o.digest {
+            return Err(PlanError::Tampered(p, o.digest.clone()));
+        }
+        Ok(obj)
+    }
+}
+
+impl PlanDir {
+    /// `plan.json` and every bundle file, as `(relative path, text)`.
+    pub fn files(&self) -> Result<Vec<(String, String)>, PlanError> {
+        let mut out = vec![(
+            "plan.json".to_string(),
+            String::from_utf8_lossy(&self.bytes).into_owned(),
+        )];
+        for s in all_steps(&self.plan.steps) {
+            for p in &s.placements {
+                for o in &p.objects {
+                    if out.iter().any(|(r, _)| *r == o.path) {
+                        continue;
+                    }
+                    let f = self.dir.join(&o.path);
+                    let text =
+                        std::fs::read_to_string(&f).map_err(|e| PlanError::Io(f.clone(), e))?;
+                    out.push((o.path.clone(), text));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every step, sub-steps after their group, depth first.
+pub fn all_steps(steps: &[StepRef]) -> Vec<&StepRef> {
+    let mut out = Vec::new();
+    for s in steps {
+        out.push(s);
+        out.extend(all_steps(&s.sub_steps));
+    }
+    out
+}

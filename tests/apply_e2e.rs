@@ -1,0 +1,352 @@
+//! The applier end to end, through the CLI: the multi-cluster scenario of
+//! ARCHITECTURE.md (join, plan, apply to staging, suspend, status, resume,
+//! prod, detach refused), a killed apply resumed, two appliers at once, and
+//! an unreachable cluster.
+//!
+//! With `VELAC_IT_KUBECONFIG` (contexts `cluster-staging`, `cluster-prod`)
+//! these run against real API servers; without it against two in-process
+//! fake API servers (`tests/support/fake_apiserver`). No nodes run either
+//! way: a test thread marks Deployments ready as their controller would.
+
+#[path = "support/clusters.rs"]
+mod clusters;
+
+use clusters::{Backend, Readiness, ok, plan, text};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Real clusters are shared: their tests run one at a time.
+static REAL: Mutex<()> = Mutex::new(());
+
+fn guard() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if std::env::var_os("VELAC_IT_KUBECONFIG").is_some() {
+        Some(REAL.lock().unwrap_or_else(|e| e.into_inner()))
+    } else {
+        eprintln!(
+            "VELAC_IT_KUBECONFIG is not set: running against in-process fake API servers \
+             (set it to a kubeconfig with contexts cluster-staging and cluster-prod for real ones)"
+        );
+        None
+    }
+}
+
+const APP: &str = "examples/multicluster/app.yaml";
+const FAST: [&str; 4] = ["--poll", "200ms", "--timeout", "60s"];
+
+fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["apply", dir.to_str().unwrap(), "--yes"];
+    args.extend(FAST);
+    args.extend(extra);
+    b.velac(&args)
+}
+
+fn joined(tag: &str) -> Backend {
+    let b = Backend::new(tag);
+    for c in clusters::CLUSTERS {
+        let out = ok(&b.join(c));
+        assert!(
+            out.starts_with(&format!("Successfully add cluster {c}, endpoint: ")),
+            "{out}"
+        );
+    }
+    b
+}
+
+#[test]
+fn scenario_staging_suspend_resume_prod() {
+    let _g = guard();
+    let b = joined("scenario");
+    let list = ok(&b.velac(&["cluster", "list"]));
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("CLUSTER")
+            && lines[0].contains("TYPE")
+            && lines[0].contains("ENDPOINT"),
+        "{list}"
+    );
+    assert!(
+        list.contains("cluster-staging") && list.contains("cluster-prod"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("fake-token"),
+        "no credentials in listings: {list}"
+    );
+
+    let dir = b.dir.join("plan-v1");
+    let planned = plan(&b, Path::new(APP), &dir);
+    assert!(planned.starts_with("planned example-app-v1 "), "{planned}");
+
+    let _ready = Readiness::start(&b, "example-app");
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(
+        out.contains(
+            "[deploy-staging] cluster-staging: applied Deployment default/hello-world-server"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("workflow suspended at manual-approval"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("cluster-prod: applied"),
+        "prod waits for the approval: {out}"
+    );
+
+    let st = ok(&b.velac(&["status", "example-app"]));
+    assert!(st.contains("Details:      workflowSuspending"), "{st}");
+    assert!(
+        st.contains("name: deploy-staging\n    type: deploy2env\n    phase: succeeded"),
+        "{st}"
+    );
+    assert!(
+        st.contains("name: manual-approval\n    type: suspend\n    phase: suspending"),
+        "{st}"
+    );
+    assert!(
+        st.contains("- Name: hello-world-server  Env: staging\n    Cluster: cluster-staging"),
+        "{st}"
+    );
+    assert!(st.contains("Message: Ready:1/1"), "{st}");
+
+    let detach = b.velac(&["cluster", "detach", "cluster-staging"]);
+    assert_eq!(detach.status.code(), Some(1), "{}", text(&detach));
+    assert!(
+        String::from_utf8_lossy(&detach.stderr)
+            .contains("application default/example-app (env: staging) is currently using cluster cluster-staging"),
+        "{}",
+        text(&detach)
+    );
+
+    let resumed = ok(&b.velac(&["workflow", "resume", "example-app"]));
+    assert_eq!(resumed, "Successfully resume workflow: example-app\n");
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(
+        out.contains("[deploy-prod] cluster-prod: applied Deployment default/hello-world-server"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[deploy-prod] cluster-prod: applied Deployment default/data-worker"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("[deploy-staging]"),
+        "succeeded steps are not run again: {out}"
+    );
+    assert!(out.contains("application example-app is running"), "{out}");
+
+    let st = ok(&b.velac(&["status", "example-app"]));
+    assert!(st.contains("Details:      running"), "{st}");
+    assert!(st.contains("Healthy:      ✅"), "{st}");
+    assert!(
+        st.contains("- Name: hello-world-server  Env: prod\n    Cluster: cluster-prod"),
+        "{st}"
+    );
+    assert!(st.contains("Message: Ready:3/3"), "{st}");
+    assert!(st.contains("- Name: data-worker  Env: prod"), "{st}");
+    let prod = b
+        .get(
+            "cluster-prod",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .expect("deployed to prod");
+    assert_eq!(prod["spec"]["replicas"], 3);
+    assert!(
+        b.get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "data-worker"
+        )
+        .is_none()
+    );
+
+    let apps = ok(&b.velac(&["get", "apps"]));
+    assert!(apps.starts_with("NAME"), "{apps}");
+    assert!(
+        apps.contains("example-app") && apps.contains("running") && apps.contains("true"),
+        "{apps}"
+    );
+
+    let json = ok(&b.velac(&["status", "example-app", "-o", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["status"], "running");
+    assert_eq!(v["workflow"]["mode"], "StepByStep-DAG");
+    let refreshed = ok(&b.velac(&["status", "example-app", "--refresh"]));
+    assert!(refreshed.contains("Message: Ready:3/3"), "{refreshed}");
+
+    let detach = b.velac(&["cluster", "detach", "cluster-prod"]);
+    assert_eq!(detach.status.code(), Some(1), "{}", text(&detach));
+
+    // Applying the same plan again changes nothing and says so.
+    let again = ok(&apply(&b, &dir, &[]));
+    assert!(!again.contains("applied"), "{again}");
+    let stale = plan(&b, Path::new(APP), &b.dir.join("plan-v2"));
+    assert!(
+        stale.starts_with("planned example-app-v2 "),
+        "the next plan is the next revision: {stale}"
+    );
+}
+
+#[test]
+fn a_killed_apply_is_resumed_and_converges() {
+    let _g = guard();
+    let b = joined("crash");
+    let dir = b.dir.join("plan");
+    plan(&b, Path::new(APP), &dir);
+    // No readiness yet: the apply waits in deploy-staging; kill it there.
+    let mut child = b
+        .command(&[
+            "apply",
+            dir.to_str().unwrap(),
+            "--yes",
+            "--poll",
+            "100ms",
+            "--timeout",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b
+        .get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the apply never reached staging"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = b
+        .get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .unwrap();
+    let st = ok(&b.velac(&["status", "example-app"]));
+    assert!(
+        st.contains("name: deploy-staging\n    type: deploy2env\n    phase: running"),
+        "{st}"
+    );
+
+    // A second apply while nothing holds the lock: it goes on from the step
+    // that was running and applies nothing twice.
+    let _ready = Readiness::start(&b, "example-app");
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(
+        out.contains("workflow suspended at manual-approval"),
+        "{out}"
+    );
+    let after = b
+        .get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .unwrap();
+    assert_eq!(
+        before["metadata"]["uid"], after["metadata"]["uid"],
+        "not re-created"
+    );
+    assert_eq!(
+        before["metadata"]["generation"], after["metadata"]["generation"],
+        "spec not changed again"
+    );
+}
+
+#[test]
+fn a_second_apply_is_refused_while_one_runs() {
+    let _g = guard();
+    let b = joined("concurrent");
+    let dir = b.dir.join("plan");
+    plan(&b, Path::new(APP), &dir);
+    let mut first = b
+        .command(&[
+            "apply",
+            dir.to_str().unwrap(),
+            "--yes",
+            "--poll",
+            "100ms",
+            "--timeout",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first holds the lock (it is waiting for readiness).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b
+        .get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = apply(&b, &dir, &[]);
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("application default/example-app is locked by pid"),
+        "{err}"
+    );
+    assert!(err.contains("velac apply"), "{err}");
+}
+
+#[test]
+fn an_unreachable_cluster_fails_its_step_and_names_it() {
+    let _g = guard();
+    let b = joined("unreachable");
+    if b.real() {
+        eprintln!("skipped against real clusters: an outage cannot be injected there");
+        return;
+    }
+    let dir = b.dir.join("plan");
+    plan(&b, Path::new(APP), &dir);
+    let _ready = Readiness::start(&b, "example-app");
+    ok(&apply(&b, &dir, &[]));
+    ok(&b.velac(&["workflow", "resume", "example-app"]));
+    b.fakes["cluster-prod"].set_unreachable(true);
+    let out = apply(&b, &dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("[deploy-prod] failed: Execute: cluster cluster-prod"),
+        "{all}"
+    );
+    assert!(all.contains("unreachable"), "{all}");
+    let st = ok(&b.velac(&["status", "example-app"]));
+    assert!(st.contains("Details:      workflowFailed"), "{st}");
+    assert!(
+        st.contains("name: deploy-staging\n    type: deploy2env\n    phase: succeeded"),
+        "{st}"
+    );
+}

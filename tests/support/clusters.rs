@@ -1,0 +1,263 @@
+//! Two clusters for the applier's end-to-end tests: real API servers when
+//! `VELAC_IT_KUBECONFIG` names a kubeconfig with contexts `cluster-staging`
+//! and `cluster-prod`, otherwise two in-process fake API servers. The tests
+//! are the same either way; only what they can inject (latency, outages)
+//! differs.
+
+#![allow(dead_code)]
+
+#[path = "fake_apiserver/mod.rs"]
+pub mod fake_apiserver;
+
+use fake_apiserver::{FakeApiServer, kubeconfig_yaml};
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The cluster names of the scenario.
+pub const CLUSTERS: [&str; 2] = ["cluster-staging", "cluster-prod"];
+
+/// The clusters of one test, plus its own state directory.
+pub struct Backend {
+    /// Fake servers by cluster name (empty against real clusters).
+    pub fakes: HashMap<String, FakeApiServer>,
+    kubeconfigs: HashMap<String, (PathBuf, Option<String>)>,
+    /// `VELAC_HOME` of this test.
+    pub home: PathBuf,
+    /// Scratch directory.
+    pub dir: PathBuf,
+}
+
+impl Backend {
+    /// Real clusters if configured, else fakes.
+    pub fn new(tag: &str) -> Backend {
+        let dir = std::env::temp_dir().join(format!("velac-it-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut fakes = HashMap::new();
+        let mut kubeconfigs = HashMap::new();
+        match std::env::var_os("VELAC_IT_KUBECONFIG") {
+            Some(kc) => {
+                for c in CLUSTERS {
+                    kubeconfigs.insert(c.to_string(), (PathBuf::from(&kc), Some(c.to_string())));
+                }
+            }
+            None => {
+                for c in CLUSTERS {
+                    let f = FakeApiServer::start();
+                    let path = dir.join(format!("{c}.kubeconfig"));
+                    std::fs::write(&path, kubeconfig_yaml(&[(c, &f.url())])).unwrap();
+                    kubeconfigs.insert(c.to_string(), (path, None));
+                    fakes.insert(c.to_string(), f);
+                }
+            }
+        }
+        Backend {
+            fakes,
+            kubeconfigs,
+            home: dir.join("home"),
+            dir,
+        }
+    }
+
+    /// Against real API servers.
+    pub fn real(&self) -> bool {
+        self.fakes.is_empty()
+    }
+
+    /// Runs velac with this test's state directory (and no hub: `local` is
+    /// not used by these tests).
+    pub fn velac(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("velac runs")
+    }
+
+    /// The velac command, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_velac"));
+        c.args(args)
+            .env("VELAC_HOME", &self.home)
+            .env("KUBECONFIG", self.dir.join("no-hub-kubeconfig"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
+    }
+
+    /// `velac cluster join` arguments for one cluster.
+    pub fn join(&self, name: &str) -> Output {
+        let (path, ctx) = &self.kubeconfigs[name];
+        let mut args = vec!["cluster", "join", path.to_str().unwrap(), "--name", name];
+        if let Some(c) = ctx {
+            args.extend(["--context", c.as_str()]);
+        }
+        self.velac(&args)
+    }
+
+    /// A kube client for one cluster.
+    pub fn client(&self, rt: &tokio::runtime::Runtime, name: &str) -> kube::Client {
+        let (path, ctx) = &self.kubeconfigs[name];
+        rt.block_on(async {
+            let kc = kube::config::Kubeconfig::read_from(path).unwrap();
+            let opts = kube::config::KubeConfigOptions {
+                context: ctx.clone(),
+                ..Default::default()
+            };
+            let cfg = kube::Config::from_custom_kubeconfig(kc, &opts)
+                .await
+                .unwrap();
+            kube::Client::try_from(cfg).unwrap()
+        })
+    }
+
+    /// A live object, read with kube.
+    pub fn get(
+        &self,
+        cluster: &str,
+        api_version: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<Value> {
+        let rt = runtime();
+        let client = self.client(&rt, cluster);
+        let api = dynamic(client, api_version, kind, Some(ns));
+        rt.block_on(api.get_opt(name))
+            .unwrap()
+            .map(|o| serde_json::to_value(o).unwrap())
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A small runtime for test-side kube calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn dynamic(
+    client: kube::Client,
+    api_version: &str,
+    kind: &str,
+    ns: Option<&str>,
+) -> Api<DynamicObject> {
+    let (g, v) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(g, v, kind));
+    match ns {
+        Some(n) => Api::namespaced_with(client, n, &ar),
+        None => Api::all_with(client, &ar),
+    }
+}
+
+/// Plays the part of the missing kubelets and controllers: Deployments of
+/// `app` become ready (status patched as the controller would) until stopped.
+pub struct Readiness {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Readiness {
+    /// Starts simulating readiness on every cluster of `b`.
+    pub fn start(b: &Backend, app: &str) -> Readiness {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let rt = runtime();
+        let clients: Vec<kube::Client> = CLUSTERS.iter().map(|c| b.client(&rt, c)).collect();
+        let selector = format!("app.oam.dev/name={app}");
+        let handle = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                for c in &clients {
+                    let api = dynamic(c.clone(), "apps/v1", "Deployment", None);
+                    let Ok(list) = rt.block_on(api.list(&ListParams::default().labels(&selector)))
+                    else {
+                        continue;
+                    };
+                    for d in list.items {
+                        let d = serde_json::to_value(&d).unwrap();
+                        let want = d
+                            .pointer("/spec/replicas")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(1);
+                        let generation = d
+                            .pointer("/metadata/generation")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(1);
+                        let ready = d.pointer("/status/readyReplicas").and_then(Value::as_i64);
+                        let observed = d
+                            .pointer("/status/observedGeneration")
+                            .and_then(Value::as_i64);
+                        if ready == Some(want) && observed == Some(generation) {
+                            continue;
+                        }
+                        let ns = d
+                            .pointer("/metadata/namespace")
+                            .and_then(Value::as_str)
+                            .unwrap_or("default");
+                        let name = d
+                            .pointer("/metadata/name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        let api = dynamic(c.clone(), "apps/v1", "Deployment", Some(ns));
+                        let status = json!({"status": {
+                            "observedGeneration": generation, "replicas": want, "updatedReplicas": want,
+                            "readyReplicas": want, "availableReplicas": want,
+                            "conditions": [
+                                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
+                            ]
+                        }});
+                        let _ = rt.block_on(api.patch_status(
+                            name,
+                            &PatchParams::default(),
+                            &Patch::Merge(&status),
+                        ));
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        Readiness {
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for Readiness {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// stdout and stderr of a run, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "{}", text(o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Plans `app` into `dir` (relative to the repository).
+pub fn plan(b: &Backend, app: &Path, dir: &Path) -> String {
+    ok(&b.velac(&["plan", app.to_str().unwrap(), "-o", dir.to_str().unwrap()]))
+}
