@@ -62,7 +62,10 @@ fn velac(args: &[&str]) -> Output {
         .args(args)
         .current_dir(ROOT)
         // No state directory: no joined clusters, nothing applied.
-        .env("VELAC_HOME", std::env::temp_dir().join("velac-tests-no-home"))
+        .env(
+            "VELAC_HOME",
+            std::env::temp_dir().join("velac-tests-no-home"),
+        )
         .output()
         .expect("runs velac")
 }

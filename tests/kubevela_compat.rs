@@ -32,7 +32,10 @@ fn builtins_render_like_kubevela_definitions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let json = std::env::temp_dir().join(format!("velac-compat-{}.json", std::process::id()));
     let out = Command::new("python3")
-        .env("VELAC_HOME", std::env::temp_dir().join("velac-tests-no-home"))
+        .env(
+            "VELAC_HOME",
+            std::env::temp_dir().join("velac-tests-no-home"),
+        )
         .arg(root.join("scripts/kubevela-compat.py"))
         .arg("--velac")
         .arg(env!("CARGO_BIN_EXE_velac"))

@@ -11,7 +11,10 @@ fn velac(args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(ROOT)
         // No state directory: no joined clusters, nothing applied.
-        .env("VELAC_HOME", std::env::temp_dir().join("velac-tests-no-home"))
+        .env(
+            "VELAC_HOME",
+            std::env::temp_dir().join("velac-tests-no-home"),
+        )
         .output()
         .expect("runs velac")
 }

@@ -10,8 +10,9 @@ use crate::cluster::api::{ApiError, ClusterApi, ObjRef};
 use crate::plan::read::{ObjectRef, Placement, PlanDir, StepRef};
 use crate::state::status::{AppliedResource, ServiceStatus};
 use serde_json::{Value as Json, json};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Clusters by name.
@@ -21,6 +22,9 @@ pub type Clusters = HashMap<String, Arc<dyn ClusterApi>>;
 pub const APP_LABEL: &str = "app.oam.dev/name";
 /// ApplySet membership label.
 pub const PART_OF: &str = "applyset.kubernetes.io/part-of";
+
+/// Live objects by `(apiVersion, namespace)`, then by name.
+type Listed = HashMap<(String, String), HashMap<String, Json>>;
 
 /// What one deploy of one placement did.
 #[derive(Default)]
@@ -57,7 +61,7 @@ pub struct Ctx<'a> {
     /// Event sink.
     pub events: &'a dyn Events,
     /// Objects the application already owns (no ownership check needed).
-    pub owned: &'a [AppliedResource],
+    pub owned: &'a HashSet<(String, ObjRef)>,
 }
 
 impl Ctx<'_> {
@@ -110,12 +114,7 @@ impl Ctx<'_> {
         namespaces.sort();
         namespaces.dedup();
         for ns in &namespaces {
-            let r = ObjRef {
-                api_version: "v1".into(),
-                kind: "Namespace".into(),
-                namespace: String::new(),
-                name: ns.clone(),
-            };
+            let r = ObjRef::new("v1", "Namespace", "", ns.as_str());
             if self
                 .retry(|| cluster.get(&r))
                 .map_err(|e| at(e, &r.to_string()))?
@@ -146,7 +145,7 @@ impl Ctx<'_> {
         for i in first {
             let (o, obj) = &objs[i];
             out.applied
-                .push(self.apply_one(step, p, cluster.as_ref(), o, obj, &id)?);
+                .push(self.apply_one(step, p, cluster.as_ref(), o, obj, &id, None)?);
             if o.kind == "CustomResourceDefinition" {
                 self.wait_established(cluster.as_ref(), o)
                     .map_err(|e| format!("cluster {}: {e}", p.cluster))?;
@@ -156,7 +155,8 @@ impl Ctx<'_> {
         if crds {
             cluster.rediscover();
         }
-        // Then each kind's objects, `parallelism` at a time.
+        // Then each kind's objects, `parallelism` at a time (upstream's
+        // default is 5).
         let parallelism = step
             .properties
             .get("parallelism")
@@ -171,27 +171,68 @@ impl Ctx<'_> {
             }
         }
         for g in groups {
-            for chunk in g.chunks(parallelism) {
-                let results: Vec<Result<AppliedResource, String>> = std::thread::scope(|sc| {
-                    let hs: Vec<_> = chunk
-                        .iter()
-                        .map(|&i| {
+            let listed = self.list_existing(cluster.as_ref(), p, &objs, &g)?;
+            // `parallelism` workers take the kind's objects in plan order.
+            let next = AtomicUsize::new(0);
+            let done: Mutex<Vec<(usize, Result<AppliedResource, String>)>> = Mutex::new(Vec::new());
+            std::thread::scope(|sc| {
+                for _ in 0..parallelism.min(g.len()) {
+                    sc.spawn(|| {
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = g.get(k) else { break };
                             let (o, obj) = &objs[i];
-                            let id = &id;
-                            sc.spawn(move || self.apply_one(step, p, cluster.as_ref(), o, obj, id))
-                        })
-                        .collect();
-                    hs.into_iter()
-                        .map(|h| {
-                            h.join()
-                                .unwrap_or_else(|_| Err("apply thread panicked".into()))
-                        })
-                        .collect()
-                });
-                for r in results {
-                    out.applied.push(r?);
+                            let r = ObjRef::of(obj);
+                            let l = listed.get(&(r.api_version, r.namespace));
+                            let res = self.apply_one(step, p, cluster.as_ref(), o, obj, &id, l);
+                            done.lock().expect("results").push((k, res));
+                        }
+                    });
                 }
+            });
+            let mut done = done.into_inner().expect("results");
+            done.sort_by_key(|(k, _)| *k);
+            for (_, r) in done {
+                out.applied.push(r?);
             }
+        }
+        Ok(out)
+    }
+
+    /// The live objects of a kind in each namespace the group writes to, by
+    /// name: one list instead of a read per object, for the objects whose
+    /// ownership must be checked. A kind the cluster does not serve yet has
+    /// none.
+    fn list_existing(
+        &self,
+        cluster: &dyn ClusterApi,
+        p: &Placement,
+        objs: &[(&ObjectRef, Json)],
+        group: &[usize],
+    ) -> Result<Listed, String> {
+        let mut out = Listed::new();
+        for &i in group {
+            let r = ObjRef::of(&objs[i].1);
+            let key = (r.api_version.clone(), r.namespace.clone());
+            if out.contains_key(&key) || self.owned.contains(&(p.cluster.clone(), r.clone())) {
+                continue;
+            }
+            let items = match self.retry(|| cluster.list(&r.api_version, &r.kind, &r.namespace, ""))
+            {
+                Ok(items) => items,
+                Err(ApiError::UnknownKind { .. }) => Vec::new(),
+                Err(e) => {
+                    return Err(format!(
+                        "cluster {}: listing {} in {:?}: {e}",
+                        p.cluster, r.kind, r.namespace
+                    ));
+                }
+            };
+            let by_name = items
+                .into_iter()
+                .filter_map(|o| Some((o.pointer("/metadata/name")?.as_str()?.to_string(), o)))
+                .collect();
+            out.insert(key, by_name);
         }
         Ok(out)
     }
@@ -207,12 +248,7 @@ impl Ctx<'_> {
     ) -> Result<(), ApiError> {
         let app_ns = &self.plan.plan.application.namespace;
         let name = parent_name(self.app());
-        let r = ObjRef {
-            api_version: "v1".into(),
-            kind: "Secret".into(),
-            namespace: app_ns.clone(),
-            name: name.clone(),
-        };
+        let r = ObjRef::new("v1", "Secret", app_ns.as_str(), name.as_str());
         let live = self.retry(|| cluster.get(&r))?;
         let ann = |k: &str| -> Vec<String> {
             live.as_ref()
@@ -269,6 +305,7 @@ impl Ctx<'_> {
         o: &ObjectRef,
         planned: &Json,
         applyset: &str,
+        listed: Option<&HashMap<String, Json>>,
     ) -> Result<AppliedResource, String> {
         let r = ObjRef::of(planned);
         let ctype = self.component_type(p, &o.component);
@@ -302,17 +339,14 @@ impl Ctx<'_> {
                 })?;
             return Ok(record(&live));
         }
-        let known = self.owned.iter().any(|a| {
-            a.cluster == p.cluster
-                && a.kind == r.kind
-                && a.namespace == r.namespace
-                && a.name == r.name
-                && a.api_version == r.api_version
-        });
+        let known = self.owned.contains(&(p.cluster.clone(), r.clone()));
         let once = policies::apply_once_paths(pols, &subj);
         let mut obj = planned.clone();
         if !known || once.is_some() {
-            let live = self.retry(|| cluster.get(&r)).map_err(err)?;
+            let live = match listed {
+                Some(m) => m.get(&r.name).cloned(),
+                None => self.retry(|| cluster.get(&r)).map_err(err)?,
+            };
             if let Some(live) = &live {
                 let owner = live
                     .pointer(&format!(
@@ -359,12 +393,12 @@ impl Ctx<'_> {
     }
 
     fn wait_established(&self, cluster: &dyn ClusterApi, o: &ObjectRef) -> Result<(), String> {
-        let r = ObjRef {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            namespace: String::new(),
-            name: o.name.clone(),
-        };
+        let r = ObjRef::new(
+            o.api_version.clone(),
+            o.kind.clone(),
+            String::new(),
+            o.name.clone(),
+        );
         let until = std::time::Instant::now() + self.opts.crd_timeout;
         loop {
             let live = self
@@ -403,60 +437,100 @@ impl Ctx<'_> {
                 })
                 .unwrap_or_default()
         };
-        let mut out = Vec::new();
-        for p in &step.placements {
-            let cluster = self.clusters.get(&p.cluster);
-            for s in &p.services {
-                let objs: Vec<&ObjectRef> =
-                    p.objects.iter().filter(|o| o.component == s.name).collect();
-                let lives: Vec<Option<Json>> = objs
-                    .iter()
-                    .map(|o| {
-                        let r = ObjRef {
-                            api_version: o.api_version.clone(),
-                            kind: o.kind.clone(),
-                            namespace: o.namespace.clone(),
-                            name: o.name.clone(),
-                        };
-                        cluster.and_then(|c| self.retry(|| c.get(&r)).ok().flatten())
-                    })
-                    .collect();
-                let live: Vec<LiveObject> = objs
-                    .iter()
-                    .zip(&lives)
-                    .map(|(o, l)| LiveObject {
-                        trait_type: o.trait_type.as_deref(),
-                        output_name: o.output_name.as_deref(),
-                        live: l.as_ref(),
-                    })
-                    .collect();
-                let namespace = objs
-                    .iter()
-                    .find(|o| o.output_name.is_none())
-                    .map(|o| o.namespace.clone())
-                    .unwrap_or_else(|| {
-                        if p.namespace.is_empty() {
-                            self.plan.plan.application.namespace.clone()
-                        } else {
-                            p.namespace.clone()
-                        }
-                    });
-                let input = ServiceInput {
-                    name: &s.name,
-                    type_: &s.type_,
-                    env: p.env.as_deref(),
-                    cluster: &p.cluster,
-                    namespace: &namespace,
-                    properties: &s.properties,
-                    traits: s
-                        .traits
-                        .iter()
-                        .map(|t| (t.type_.as_str(), &t.properties))
-                        .collect(),
-                    app: self.app(),
-                };
-                out.push(service_status(&input, &live, &snippets));
+        // Placements (clusters) are judged in parallel.
+        let per: Vec<Vec<ServiceStatus>> = std::thread::scope(|sc| {
+            let hs: Vec<_> = step
+                .placements
+                .iter()
+                .map(|p| sc.spawn(|| self.placement_health(p, &snippets)))
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        per.into_iter().flatten().collect()
+    }
+
+    /// The live objects of a placement: one labelled list per kind and
+    /// namespace, a read for any object the lists miss.
+    fn live_objects(&self, p: &Placement) -> HashMap<String, Json> {
+        let mut out = HashMap::new();
+        let Some(cluster) = self.clusters.get(&p.cluster) else {
+            return out;
+        };
+        let selector = format!("{APP_LABEL}={}", self.app());
+        let mut listed: HashSet<(String, String, String)> = HashSet::new();
+        let mut by_ref: HashMap<ObjRef, Json> = HashMap::new();
+        for o in &p.objects {
+            let r = ObjRef::new(&o.api_version, &o.kind, &o.namespace, &o.name);
+            let key = (r.api_version.clone(), r.kind.clone(), r.namespace.clone());
+            if listed.insert(key) {
+                let items = self
+                    .retry(|| cluster.list(&r.api_version, &r.kind, &r.namespace, &selector))
+                    .unwrap_or_default();
+                for it in items {
+                    let name = it
+                        .pointer("/metadata/name")
+                        .and_then(Json::as_str)
+                        .unwrap_or_default();
+                    by_ref.insert(ObjRef::new(&r.api_version, &r.kind, &r.namespace, name), it);
+                }
             }
+            let live = match by_ref.get(&r) {
+                Some(l) => Some(l.clone()),
+                None => self.retry(|| cluster.get(&r)).ok().flatten(),
+            };
+            if let Some(l) = live {
+                out.insert(o.path.clone(), l);
+            }
+        }
+        out
+    }
+
+    fn placement_health(
+        &self,
+        p: &Placement,
+        snippets: &(dyn Fn(&str, bool) -> Snippets + Sync),
+    ) -> Vec<ServiceStatus> {
+        let lives = self.live_objects(p);
+        let mut out = Vec::new();
+        for s in &p.services {
+            let objs: Vec<&ObjectRef> =
+                p.objects.iter().filter(|o| o.component == s.name).collect();
+            let live: Vec<LiveObject> = objs
+                .iter()
+                .map(|o| LiveObject {
+                    trait_type: o.trait_type.as_deref(),
+                    output_name: o.output_name.as_deref(),
+                    live: lives.get(&o.path),
+                })
+                .collect();
+            let namespace = objs
+                .iter()
+                .find(|o| o.output_name.is_none())
+                .map(|o| o.namespace.clone())
+                .unwrap_or_else(|| {
+                    if p.namespace.is_empty() {
+                        self.plan.plan.application.namespace.clone()
+                    } else {
+                        p.namespace.clone()
+                    }
+                });
+            let input = ServiceInput {
+                name: &s.name,
+                type_: &s.type_,
+                env: p.env.as_deref(),
+                cluster: &p.cluster,
+                namespace: &namespace,
+                properties: &s.properties,
+                traits: s
+                    .traits
+                    .iter()
+                    .map(|t| (t.type_.as_str(), &t.properties))
+                    .collect(),
+                app: self.app(),
+            };
+            out.push(service_status(&input, &live, snippets));
         }
         out
     }

@@ -29,12 +29,12 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
             for o in &pl.objects {
                 keep.push((
                     pl.cluster.clone(),
-                    ObjRef {
-                        api_version: o.api_version.clone(),
-                        kind: o.kind.clone(),
-                        namespace: o.namespace.clone(),
-                        name: o.name.clone(),
-                    },
+                    ObjRef::new(
+                        o.api_version.clone(),
+                        o.kind.clone(),
+                        o.namespace.clone(),
+                        o.name.clone(),
+                    ),
                 ));
             }
         }
@@ -42,12 +42,12 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
     let key_of = |r: &AppliedResource| {
         (
             r.cluster.clone(),
-            ObjRef {
-                api_version: r.api_version.clone(),
-                kind: r.kind.clone(),
-                namespace: r.namespace.clone(),
-                name: r.name.clone(),
-            },
+            ObjRef::new(
+                r.api_version.clone(),
+                r.kind.clone(),
+                r.namespace.clone(),
+                r.name.clone(),
+            ),
         )
     };
     let stale: Vec<AppliedResource> = a

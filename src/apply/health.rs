@@ -40,17 +40,32 @@ fn eval_field(
     context: &Json,
     field: &str,
 ) -> Result<Option<Json>, String> {
-    let mut sources = SourceMap::new();
-    // Upstream compiles the snippet with `context` and `parameter` beside it.
-    let id = sources.add("status", format!("{snippet}\ncontext: _\nparameter: _\n"));
-    let programs = load(&sources, &[id]).map_err(|d| {
-        d.first()
-            .map_or_else(|| "cannot compile".to_string(), |d| d.message.clone())
-    })?;
-    let mut ev = Evaluation::new(&[], sources);
+    thread_local! {
+        /// Snippets compiled once per thread: a status refresh judges many
+        /// services with the same few definitions.
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Vec<std::rc::Rc<crate::cue::ir::Program>>>> =
+            Default::default();
+    }
+    let cached = COMPILED.with(|c| c.borrow().get(snippet).cloned());
+    let programs = match cached {
+        Some(p) => p,
+        None => {
+            let mut sources = SourceMap::new();
+            // Upstream compiles the snippet with `context` and `parameter` beside it.
+            let id = sources.add("status", format!("{snippet}\ncontext: _\nparameter: _\n"));
+            let p = load(&sources, &[id]).map_err(|d| {
+                d.first()
+                    .map_or_else(|| "cannot compile".to_string(), |d| d.message.clone())
+            })?;
+            COMPILED.with(|c| c.borrow_mut().insert(snippet.to_string(), p.clone()));
+            p
+        }
+    };
+    let mut ev = Evaluation::new(&[], SourceMap::new());
     for p in &programs {
         add_program(&mut ev.engine, ev.root, p);
     }
+    let id = crate::source::FileId(0);
     let span = Span::new(id, 0, 0);
     inject_json(&mut ev.engine, ev.root, "parameter", parameter, span);
     inject_json(&mut ev.engine, ev.root, "context", context, span);

@@ -254,6 +254,15 @@ pub fn verify(
     }))
 }
 
+/// The plan an application's latest run applied, from the state.
+pub fn kept_plan(home: &Home, key: &AppKey, revision: &str) -> Result<PlanDir, ApplyError> {
+    let files = home
+        .plan_files(key, revision)?
+        .ok_or_else(|| ApplyError::Plan(format!("the state keeps no plan for {revision}")))?;
+    PlanDir::from_files(files, &home.plan_path(key, revision))
+        .map_err(|e| ApplyError::Plan(e.to_string()))
+}
+
 /// Evaluates a step's `if` (CUE) against the steps' status.
 pub fn condition(expr: &str, status: &Json, context: &Json) -> Result<bool, String> {
     let text = format!("velacIf: {expr}\n");
@@ -568,8 +577,7 @@ pub fn apply(
         _ => workflow::init(&p.steps, &mode, &p.revision.name),
     };
     if start == Start::Fresh {
-        let files = plan.files().map_err(|e| ApplyError::Plan(e.to_string()))?;
-        home.save_plan(&key, &p.revision.name, &files)?;
+        home.save_plan(&key, &p.revision.name, plan.files())?;
         let number = status
             .latest_revision
             .as_ref()
@@ -596,7 +604,16 @@ pub fn apply(
         // Services of the new revision are judged afresh.
         status.services.clear();
     }
-    let owned = status.applied_resources.clone();
+    let owned: std::collections::HashSet<(String, crate::cluster::api::ObjRef)> = status
+        .applied_resources
+        .iter()
+        .map(|a| {
+            (
+                a.cluster.clone(),
+                crate::cluster::api::ObjRef::new(&a.api_version, &a.kind, &a.namespace, &a.name),
+            )
+        })
+        .collect();
     let mut applier = Applier {
         ctx: Ctx {
             plan,

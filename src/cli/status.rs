@@ -121,18 +121,18 @@ fn refresh(
         .latest_revision
         .as_ref()
         .ok_or("nothing was applied yet")?;
-    let plan = crate::plan::read::PlanDir::read(&home.plan_dir(key, &rev.name))
-        .map_err(|e| e.to_string())?;
+    let plan = crate::apply::kept_plan(home, key, &rev.name).map_err(|e| e.to_string())?;
     let reg = crate::cluster::Registry::new(home.clone());
     let clusters = super::apply::connect(&plan, &reg, Some(st), true)?;
     let opts = crate::apply::Options::default();
     let quiet = Quiet;
+    let owned = std::collections::HashSet::new();
     let ctx = crate::apply::deploy::Ctx {
         plan: &plan,
         clusters: &clusters,
         opts: &opts,
         events: &quiet,
-        owned: &[],
+        owned: &owned,
     };
     let mut fresh = Vec::new();
     for s in crate::plan::read::all_steps(&plan.plan.steps) {

@@ -116,7 +116,7 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    let plan_dir = home.plan_dir(&key, &revision);
+    let kept = || crate::apply::kept_plan(&home, &key, &revision).map_err(|e| e.to_string());
     let apply_after = matches!(c, WorkflowCommand::Resume { apply: true, .. });
     let result = home.update_status(&key, |s| -> Result<String, String> {
         let Some(s) = s else {
@@ -148,8 +148,7 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
             WorkflowCommand::Restart {
                 step: Some(step), ..
             } => {
-                let plan =
-                    crate::plan::read::PlanDir::read(&plan_dir).map_err(|e| e.to_string())?;
+                let plan = kept()?;
                 let wf = s.workflow.as_mut().ok_or("the workflow is not running")?;
                 workflow::restart_from(wf, &plan.plan.steps, plan.plan.mode.steps == "DAG", step)
                     .map_err(|e| e.0)?;
@@ -177,7 +176,7 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
     if !apply_after {
         return EXIT_OK;
     }
-    let plan = match crate::plan::read::PlanDir::read(&plan_dir) {
+    let plan = match kept() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("velac: {e}");

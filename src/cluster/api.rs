@@ -19,6 +19,29 @@ pub struct ObjRef {
 }
 
 impl ObjRef {
+    /// A reference; the namespace of a kind known to be cluster-scoped is
+    /// dropped (rendering gives every object one, as upstream does), so one
+    /// object has one reference in plans, inventories and requests.
+    pub fn new(
+        api_version: impl Into<String>,
+        kind: impl Into<String>,
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+    ) -> ObjRef {
+        let kind = kind.into();
+        let namespace = if crate::render::bundle::cluster_scoped(&kind) {
+            String::new()
+        } else {
+            namespace.into()
+        };
+        ObjRef {
+            api_version: api_version.into(),
+            kind,
+            namespace,
+            name: name.into(),
+        }
+    }
+
     /// The reference of an object (`apiVersion`, `kind`, `metadata`).
     pub fn of(obj: &Json) -> ObjRef {
         let s = |p: &str| {
@@ -27,12 +50,12 @@ impl ObjRef {
                 .unwrap_or("")
                 .to_string()
         };
-        ObjRef {
-            api_version: s("/apiVersion"),
-            kind: s("/kind"),
-            namespace: s("/metadata/namespace"),
-            name: s("/metadata/name"),
-        }
+        ObjRef::new(
+            s("/apiVersion"),
+            s("/kind"),
+            s("/metadata/namespace"),
+            s("/metadata/name"),
+        )
     }
 
     /// The API group (empty for the core group).
@@ -108,6 +131,15 @@ pub trait ClusterApi: Send + Sync {
     fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError>;
     /// The live object, `None` when it does not exist.
     fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError>;
+    /// The objects of a kind in a namespace (all namespaces when empty, or
+    /// for a cluster-scoped kind) matching a label selector (`""`: all).
+    fn list(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        selector: &str,
+    ) -> Result<Vec<Json>, ApiError>;
     /// Deletes an object; `false` when it was already gone.
     fn delete(&self, r: &ObjRef) -> Result<bool, ApiError>;
     /// Forgets what discovery learnt (after CRDs were installed).
@@ -165,6 +197,16 @@ impl<C: ClusterApi> ClusterApi for Checked<C> {
     fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError> {
         self.check()?;
         self.inner.get(r)
+    }
+    fn list(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        selector: &str,
+    ) -> Result<Vec<Json>, ApiError> {
+        self.check()?;
+        self.inner.list(api_version, kind, namespace, selector)
     }
     fn delete(&self, r: &ObjRef) -> Result<bool, ApiError> {
         self.check()?;

@@ -61,20 +61,16 @@ fn from_kube(e: kube::Error) -> ApiError {
     }
 }
 
-/// `conflict with "kubectl" using apps/v1: …` → `["kubectl"]`.
+/// The managers a server-side apply conflict names: `conflict with "kubectl"
+/// using apps/v1: …` (one field) or `conflicts with "helm":` (several).
 pub fn conflict_managers(msg: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut rest = msg;
-    while let Some(i) = rest.find("conflict with \"") {
-        rest = &rest[i + "conflict with \"".len()..];
-        if let Some(end) = rest.find('"') {
-            let m = rest[..end].to_string();
+    for part in msg.split("with \"").skip(1) {
+        if let Some(end) = part.find('"') {
+            let m = part[..end].to_string();
             if !out.contains(&m) {
                 out.push(m);
             }
-            rest = &rest[end..];
-        } else {
-            break;
         }
     }
     out
@@ -196,12 +192,7 @@ impl KubeCluster {
 
 impl ClusterApi for KubeCluster {
     fn identity(&self) -> Result<String, ApiError> {
-        let r = ObjRef {
-            api_version: "v1".into(),
-            kind: "Namespace".into(),
-            namespace: String::new(),
-            name: "kube-system".into(),
-        };
+        let r = ObjRef::new("v1", "Namespace", "", "kube-system");
         let ns = self.get(&r)?.ok_or_else(|| {
             ApiError::Other("the cluster has no kube-system namespace to identify it by".into())
         })?;
@@ -215,6 +206,20 @@ impl ClusterApi for KubeCluster {
     fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
         let r = ObjRef::of(obj);
         let api = self.api(&r)?;
+        // A cluster-scoped object carries no namespace (rendering may have
+        // given it one).
+        let stripped;
+        let obj = match self.resource(&r)?.1.scope {
+            Scope::Cluster if obj.pointer("/metadata/namespace").is_some() => {
+                let mut o = obj.clone();
+                if let Some(m) = o.pointer_mut("/metadata").and_then(Json::as_object_mut) {
+                    m.remove("namespace");
+                }
+                stripped = o;
+                &stripped
+            }
+            _ => obj,
+        };
         let mut pp = PatchParams::apply(FIELD_MANAGER);
         if force {
             pp = pp.force();
@@ -234,6 +239,38 @@ impl ClusterApi for KubeCluster {
             .map_err(from_kube)?;
         got.map(|o| serde_json::to_value(o).map_err(|e| ApiError::Other(e.to_string())))
             .transpose()
+    }
+
+    fn list(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        selector: &str,
+    ) -> Result<Vec<Json>, ApiError> {
+        let (ar, caps) = self.resource(&ObjRef::new(api_version, kind, namespace, ""))?;
+        let api: Api<DynamicObject> = match caps.scope {
+            Scope::Namespaced if !namespace.is_empty() => {
+                Api::namespaced_with(self.client.clone(), namespace, &ar)
+            }
+            _ => Api::all_with(self.client.clone(), &ar),
+        };
+        let list = self
+            .rt
+            .block_on(self.bounded(api.list(&kube::api::ListParams::default().labels(selector))))?
+            .map_err(from_kube)?;
+        // List items of built-in kinds come without apiVersion and kind.
+        list.items
+            .into_iter()
+            .map(|o| {
+                let mut v = serde_json::to_value(o).map_err(|e| ApiError::Other(e.to_string()))?;
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("apiVersion".into(), Json::String(ar.api_version.clone()));
+                    m.insert("kind".into(), Json::String(ar.kind.clone()));
+                }
+                Ok(v)
+            })
+            .collect()
     }
 
     fn delete(&self, r: &ObjRef) -> Result<bool, ApiError> {
@@ -261,5 +298,7 @@ mod tests {
     fn conflict_message_names_every_manager_once() {
         let m = "Apply failed with 2 conflicts: conflict with \"kubectl\" using apps/v1: .spec.replicas\nconflict with \"helm\" using apps/v1: .spec.template\nconflict with \"kubectl\" using apps/v1: .spec.x";
         assert_eq!(conflict_managers(m), vec!["kubectl", "helm"]);
+        let grouped = "Apply failed with 2 conflicts: conflicts with \"kubectl\" using apps/v1:\n- .spec.replicas\n- .spec.x";
+        assert_eq!(conflict_managers(grouped), vec!["kubectl"]);
     }
 }

@@ -230,14 +230,18 @@ pub struct Plan {
     pub steps: Vec<StepRef>,
 }
 
-/// A plan directory: the plan and its objects.
+/// A plan directory: the plan and its objects, read once and checked.
 pub struct PlanDir {
     /// The plan.
     pub plan: Plan,
-    /// `plan.json` as read (kept with the state as applied).
+    /// `plan.json` as read.
     pub bytes: Vec<u8>,
-    /// The directory.
+    /// Where it was read from (a directory, or the state's copy).
     pub dir: PathBuf,
+    /// `plan.json` and the bundle files, as `(relative path, text)`.
+    files: Vec<(String, String)>,
+    /// Bundle objects by path, parsed and checked against their digests.
+    objects: std::collections::HashMap<String, Json>,
 }
 
 impl PlanDir {
@@ -246,70 +250,98 @@ impl PlanDir {
     pub fn read(dir: &Path) -> Result<PlanDir, PlanError> {
         let path = dir.join("plan.json");
         let bytes = std::fs::read(&path).map_err(|e| PlanError::Io(path.clone(), e))?;
-        let raw: Json = serde_json::from_slice(&bytes)
-            .map_err(|e| PlanError::Format(path.clone(), e.to_string()))?;
-        if let Some(v) = raw.get("formatVersion").and_then(Json::as_u64)
-            && v != u64::from(FORMAT_VERSION)
-        {
-            return Err(PlanError::Version {
-                path,
-                found: u32::try_from(v).unwrap_or(u32::MAX),
-            });
-        }
-        let plan: Plan = serde_json::from_value(raw)
-            .map_err(|e| PlanError::Format(path.clone(), e.to_string()))?;
-        let pd = PlanDir {
-            plan,
-            bytes,
-            dir: dir.to_path_buf(),
-        };
-        for s in all_steps(&pd.plan.steps) {
+        let plan = parse_plan(&path, &bytes)?;
+        let mut files = vec![(
+            "plan.json".to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )];
+        let mut seen = std::collections::HashSet::new();
+        for s in all_steps(&plan.steps) {
             for p in &s.placements {
                 for o in &p.objects {
-                    pd.object(o)?;
+                    if !seen.insert(o.path.clone()) {
+                        continue;
+                    }
+                    let f = dir.join(&o.path);
+                    let text =
+                        std::fs::read_to_string(&f).map_err(|e| PlanError::Io(f.clone(), e))?;
+                    files.push((o.path.clone(), text));
                 }
             }
         }
-        Ok(pd)
+        PlanDir::from_files(files, dir)
     }
 
-    /// A bundle object, checked against its digest.
-    pub fn object(&self, o: &ObjectRef) -> Result<Json, PlanError> {
-        let p = self.dir.join(&o.path);
-        let text = std::fs::read_to_string(&p).map_err(|e| PlanError::Io(p.clone(), e))?;
+    /// A plan from its files (`plan.json` among them), as the state keeps it.
+    pub fn from_files(files: Vec<(String, String)>, origin: &Path) -> Result<PlanDir, PlanError> {
+        let path = origin.join("plan.json");
+        let bytes = files
+            .iter()
+            .find(|(r, _)| r == "plan.json")
+            .map(|(_, t)| t.clone().into_bytes())
+            .ok_or_else(|| PlanError::Format(path.clone(), "no plan.json".into()))?;
+        let plan = parse_plan(&path, &bytes)?;
+        let texts: std::collections::HashMap<&str, &str> = files
+            .iter()
+            .map(|(r, t)| (r.as_str(), t.as_str()))
+            .collect();
+        let mut objects = std::collections::HashMap::new();
         let mut sources = crate::source::SourceMap::new();
-        let docs = crate::yaml::parse_str(&mut sources, &p.display().to_string(), &text)
-            .map_err(|d| PlanError::Format(p.clone(), d.message.clone()))?;
-        let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
-        if digest(&obj) != o.digest {
-            return Err(PlanError::Tampered(p, o.digest.clone()));
+        for s in all_steps(&plan.steps) {
+            for p in &s.placements {
+                for o in &p.objects {
+                    if objects.contains_key(&o.path) {
+                        continue;
+                    }
+                    let f = origin.join(&o.path);
+                    let text = texts.get(o.path.as_str()).ok_or_else(|| {
+                        PlanError::Format(f.clone(), "missing from the plan".into())
+                    })?;
+                    let docs = crate::yaml::parse_str(&mut sources, &f.display().to_string(), text)
+                        .map_err(|d| PlanError::Format(f.clone(), d.message.clone()))?;
+                    let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
+                    if digest(&obj) != o.digest {
+                        return Err(PlanError::Tampered(f, o.digest.clone()));
+                    }
+                    objects.insert(o.path.clone(), obj);
+                }
+            }
         }
-        Ok(obj)
+        Ok(PlanDir {
+            plan,
+            bytes,
+            dir: origin.to_path_buf(),
+            files,
+            objects,
+        })
+    }
+
+    /// A bundle object (checked against its digest when the plan was read).
+    pub fn object(&self, o: &ObjectRef) -> Result<Json, PlanError> {
+        self.objects
+            .get(&o.path)
+            .cloned()
+            .ok_or_else(|| PlanError::Format(self.dir.join(&o.path), "not in the plan".into()))
+    }
+
+    /// `plan.json` and every bundle file, as `(relative path, text)`.
+    pub fn files(&self) -> &[(String, String)] {
+        &self.files
     }
 }
 
-impl PlanDir {
-    /// `plan.json` and every bundle file, as `(relative path, text)`.
-    pub fn files(&self) -> Result<Vec<(String, String)>, PlanError> {
-        let mut out = vec![(
-            "plan.json".to_string(),
-            String::from_utf8_lossy(&self.bytes).into_owned(),
-        )];
-        for s in all_steps(&self.plan.steps) {
-            for p in &s.placements {
-                for o in &p.objects {
-                    if out.iter().any(|(r, _)| *r == o.path) {
-                        continue;
-                    }
-                    let f = self.dir.join(&o.path);
-                    let text =
-                        std::fs::read_to_string(&f).map_err(|e| PlanError::Io(f.clone(), e))?;
-                    out.push((o.path.clone(), text));
-                }
-            }
-        }
-        Ok(out)
+fn parse_plan(path: &Path, bytes: &[u8]) -> Result<Plan, PlanError> {
+    let raw: Json = serde_json::from_slice(bytes)
+        .map_err(|e| PlanError::Format(path.to_path_buf(), e.to_string()))?;
+    if let Some(v) = raw.get("formatVersion").and_then(Json::as_u64)
+        && v != u64::from(FORMAT_VERSION)
+    {
+        return Err(PlanError::Version {
+            path: path.to_path_buf(),
+            found: u32::try_from(v).unwrap_or(u32::MAX),
+        });
     }
+    serde_json::from_value(raw).map_err(|e| PlanError::Format(path.to_path_buf(), e.to_string()))
 }
 
 /// Every step, sub-steps after their group, depth first.

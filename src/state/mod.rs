@@ -5,7 +5,7 @@
 //! ```text
 //! $VELAC_HOME/clusters/<name>.json            registry entries (owner-only)
 //! $VELAC_HOME/apps/<namespace>/<app>/status.json
-//! $VELAC_HOME/apps/<namespace>/<app>/revisions/<app>-v<N>/   the plan as applied
+//! $VELAC_HOME/apps/<namespace>/<app>/revisions/<app>-v<N>.json  the plan as applied
 //! $VELAC_HOME/apps/<namespace>/<app>/run.lock   held for a whole apply
 //! $VELAC_HOME/apps/<namespace>/<app>/status.lock held around each status update
 //! ```
@@ -211,24 +211,33 @@ impl Home {
         Ok(out)
     }
 
-    /// Keeps a copy of a plan directory that is being applied (`plan.json`
-    /// and its bundle): `workflow resume --apply` and `status --refresh` run
-    /// from it, and it is the history of what was applied.
+    /// Keeps a copy of a plan that is being applied (`plan.json` and its
+    /// bundle, in one file: one write, one sync): `workflow resume --apply`
+    /// and `status --refresh` run from it, and it is the history of what was
+    /// applied.
     pub fn save_plan(
         &self,
         app: &AppKey,
         revision: &str,
         files: &[(String, String)],
     ) -> Result<(), StateError> {
-        let dest = self.plan_dir(app, revision);
-        private_dir(&self.app_dir(app).join("revisions"))?;
-        crate::fsutil::write_dir(&dest, files, "plan.json")?;
-        Ok(())
+        write_json(&self.plan_path(app, revision), &files)
+    }
+
+    /// A plan applied earlier, as its files.
+    pub fn plan_files(
+        &self,
+        app: &AppKey,
+        revision: &str,
+    ) -> Result<Option<Vec<(String, String)>>, StateError> {
+        read_json(&self.plan_path(app, revision))
     }
 
     /// Where the copy of an applied plan lives.
-    pub fn plan_dir(&self, app: &AppKey, revision: &str) -> PathBuf {
-        self.app_dir(app).join("revisions").join(revision)
+    pub fn plan_path(&self, app: &AppKey, revision: &str) -> PathBuf {
+        self.app_dir(app)
+            .join("revisions")
+            .join(format!("{revision}.json"))
     }
 
     /// Takes the application's run lock (held for a whole apply or workflow

@@ -61,6 +61,9 @@ pub(crate) struct Cluster {
     port: u16,
     /// GETs of a new CRD that still see it not Established.
     pub crd_establish_delay: usize,
+    /// Plays the workload controllers: written Deployments and StatefulSets
+    /// are rolled out at once (for benchmarks; tests patch status instead).
+    pub auto_ready: bool,
 }
 
 impl Cluster {
@@ -73,6 +76,7 @@ impl Cluster {
             uid_prefix,
             port,
             crd_establish_delay: 2,
+            auto_ready: false,
         };
         for name in ["default", "kube-system"] {
             let namespace =
@@ -622,6 +626,29 @@ impl Cluster {
             && !spec.contains_key("replicas")
         {
             spec.insert("replicas".into(), json!(1));
+        }
+        if self.auto_ready
+            && rt.group == "apps"
+            && matches!(rt.kind.as_str(), "Deployment" | "StatefulSet")
+        {
+            let n = obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
+            let generation = before
+                .as_ref()
+                .and_then(|b| b.0.pointer("/metadata/generation").and_then(Value::as_u64))
+                .unwrap_or(0)
+                + u64::from(
+                    before
+                        .as_ref()
+                        .is_none_or(|b| b.0.get("spec") != obj.get("spec")),
+                );
+            obj["status"] = json!({
+                "observedGeneration": generation.max(1), "replicas": n, "updatedReplicas": n,
+                "readyReplicas": n, "availableReplicas": n, "currentReplicas": n,
+                "conditions": [
+                    {"type": "Available", "status": "True"},
+                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
+                ]
+            });
         }
         if rt.is_crd() {
             if let Err(message) = validate_crd(&obj, &key.3) {

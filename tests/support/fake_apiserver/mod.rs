@@ -194,6 +194,12 @@ impl FakeApiServer {
         self.lock().cluster.crd_establish_delay = gets;
     }
 
+    /// Rolls out written Deployments and StatefulSets at once, as their
+    /// controllers would on a cluster with nodes.
+    pub fn set_auto_ready(&self, yes: bool) {
+        self.lock().cluster.auto_ready = yes;
+    }
+
     fn lock(&self) -> MutexGuard<'_, Shared> {
         lock(&self.shared)
     }
