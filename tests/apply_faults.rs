@@ -12,8 +12,8 @@ use velac::apply::deploy::Clusters;
 use velac::apply::{Event, Events, Options};
 use velac::cluster::api::{ApiError, ClusterApi, ObjRef};
 use velac::plan::read::PlanDir;
-use velac::state::Home;
 use velac::state::status::{AppPhase, StepPhase};
+use velac::state::{Home, Store};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -97,6 +97,12 @@ impl ClusterApi for Mem {
         self.fault()?;
         Ok(self.objects.lock().unwrap().remove(r).is_some())
     }
+    fn create(&self, obj: &Value) -> Result<Value, ApiError> {
+        self.apply(obj, false)
+    }
+    fn replace(&self, obj: &Value) -> Result<Value, ApiError> {
+        self.apply(obj, false)
+    }
     fn rediscover(&self) {}
 }
 
@@ -150,7 +156,7 @@ fn opts() -> Options {
     }
 }
 
-fn resume(home: &Home, plan: &PlanDir) {
+fn resume(home: &dyn Store, plan: &PlanDir) {
     home.update_status(&velac::apply::app_key(plan), |s| {
         let wf = s.as_mut().unwrap().workflow.as_mut().unwrap();
         assert!(velac::apply::workflow::resume(wf, "example-app", None).unwrap());
@@ -162,7 +168,8 @@ fn resume(home: &Home, plan: &PlanDir) {
 fn transient_faults_are_retried_and_nothing_is_applied_twice() {
     let dir = scratch("transient");
     let plan = plan(&dir);
-    let home = Home::at(dir.join("home"));
+    let home_dir = Home::at(dir.join("home"));
+    let home: &dyn Store = &home_dir;
     let (staging, prod, clusters) = clusters();
     staging.faults.lock().unwrap().extend([
         ApiError::Unreachable("connection reset".into()),
@@ -173,7 +180,7 @@ fn transient_faults_are_retried_and_nothing_is_applied_twice() {
         },
     ]);
     let log = Log::default();
-    let st = velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(st.status, AppPhase::WorkflowSuspending);
     assert_eq!(staging.applied("Deployment", "hello-world-server"), 1);
     assert_eq!(prod.applied("Deployment", "hello-world-server"), 0);
@@ -187,8 +194,8 @@ fn transient_faults_are_retried_and_nothing_is_applied_twice() {
         ("hello-world-server", "cluster-staging", "Ready:1/1")
     );
 
-    resume(&home, &plan);
-    let st = velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
+    resume(home, &plan);
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(st.status, AppPhase::Running);
     assert_eq!(
         staging.applied("Deployment", "hello-world-server"),
@@ -217,17 +224,18 @@ fn transient_faults_are_retried_and_nothing_is_applied_twice() {
 fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
     let dir = scratch("restart");
     let plan = plan(&dir);
-    let home = Home::at(dir.join("home"));
+    let home_dir = Home::at(dir.join("home"));
+    let home: &dyn Store = &home_dir;
     let (staging, prod, clusters) = clusters();
     let log = Log::default();
-    velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
-    resume(&home, &plan);
+    velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
+    resume(home, &plan);
     prod.faults.lock().unwrap().push(ApiError::Api {
         code: 403,
         reason: "Forbidden".into(),
         message: "deployments.apps is forbidden".into(),
     });
-    let st = velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(st.status, AppPhase::WorkflowFailed);
     let wf = st.workflow.as_ref().unwrap();
     assert_eq!(wf.steps[2].phase, StepPhase::Failed);
@@ -237,7 +245,7 @@ fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
         wf.steps[2].message
     );
     // Terminated by the failure: applying again does nothing until a restart.
-    velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
+    velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(prod.applied("Deployment", "hello-world-server"), 0);
     home.update_status(&velac::apply::app_key(&plan), |s| {
         let s = s.as_mut().unwrap();
@@ -250,7 +258,7 @@ fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
         .unwrap();
     })
     .unwrap();
-    let st = velac::apply::apply(&plan, &home, &clusters, &opts(), &log).unwrap();
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(st.status, AppPhase::Running);
     assert_eq!(staging.applied("Deployment", "hello-world-server"), 1);
     assert_eq!(prod.applied("Deployment", "hello-world-server"), 1);
@@ -261,15 +269,16 @@ fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
 fn a_second_applier_is_refused_while_the_lock_is_held() {
     let dir = scratch("lock");
     let plan = plan(&dir);
-    let home = Home::at(dir.join("home"));
+    let home_dir = Home::at(dir.join("home"));
+    let home: &dyn Store = &home_dir;
     let (_, _, clusters) = clusters();
     let held = home
         .lock_run(&velac::apply::app_key(&plan), "velac apply other")
         .unwrap();
-    let e = velac::apply::apply(&plan, &home, &clusters, &opts(), &Log::default()).unwrap_err();
+    let e = velac::apply::apply(&plan, home, &clusters, &opts(), &Log::default()).unwrap_err();
     assert!(e.to_string().contains("is locked by pid"), "{e}");
     assert!(e.to_string().contains("velac apply other"), "{e}");
     drop(held);
-    velac::apply::apply(&plan, &home, &clusters, &opts(), &Log::default()).unwrap();
+    velac::apply::apply(&plan, home, &clusters, &opts(), &Log::default()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -148,8 +148,8 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
     };
     home.update_status(&key, |s| {
         if let Some(s) = s {
-            s.applied_resources = applied;
-            s.last_succeeded_revision = Some(rev);
+            s.applied_resources = applied.clone();
+            s.last_succeeded_revision = Some(rev.clone());
         }
     })?;
     Ok(())

@@ -19,7 +19,7 @@ pub mod workflow;
 
 use crate::plan::read::{PlanDir, StepRef, all_steps};
 use crate::state::status::{AppStatus, ComponentRef, Revision, WorkflowStatus};
-use crate::state::{AppKey, Home, StateError};
+use crate::state::{AppKey, StateError, Store};
 use deploy::{Clusters, Ctx};
 use jiff::Timestamp;
 use serde_json::{Value as Json, json};
@@ -255,12 +255,12 @@ pub fn verify(
 }
 
 /// The plan an application's latest run applied, from the state.
-pub fn kept_plan(home: &Home, key: &AppKey, revision: &str) -> Result<PlanDir, ApplyError> {
+pub fn kept_plan(home: &dyn Store, key: &AppKey, revision: &str) -> Result<PlanDir, ApplyError> {
     let files = home
         .plan_files(key, revision)?
         .ok_or_else(|| ApplyError::Plan(format!("the state keeps no plan for {revision}")))?;
-    PlanDir::from_files(files, &home.plan_path(key, revision))
-        .map_err(|e| ApplyError::Plan(e.to_string()))
+    let origin = std::path::PathBuf::from(format!("{} ({key} {revision})", home.describe()));
+    PlanDir::from_files(files, &origin).map_err(|e| ApplyError::Plan(e.to_string()))
 }
 
 /// Evaluates a step's `if` (CUE) against the steps' status.
@@ -284,7 +284,7 @@ pub fn condition(expr: &str, status: &Json, context: &Json) -> Result<bool, Stri
 
 struct Applier<'a> {
     ctx: Ctx<'a>,
-    home: &'a Home,
+    home: &'a dyn Store,
     key: AppKey,
     status: AppStatus,
     /// The workflow as this run last wrote it: a different one on disk
@@ -558,7 +558,7 @@ impl Applier<'_> {
 /// Runs (or continues) a plan's workflow. Returns the status it ended with.
 pub fn apply(
     plan: &PlanDir,
-    home: &Home,
+    home: &dyn Store,
     clusters: &Clusters,
     opts: &Options,
     events: &dyn Events,

@@ -10,7 +10,7 @@ use crate::cluster::Registry;
 use crate::cluster::api::{Checked, ClusterApi};
 use crate::cluster::kube::{KubeCluster, runtime};
 use crate::plan::read::PlanDir;
-use crate::state::Home;
+use crate::state::Store;
 use crate::state::status::{AppPhase, AppStatus, StepPhase};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
@@ -140,7 +140,7 @@ pub(super) fn connect(
     for name in names {
         let required = needed.contains(&name);
         let c: Arc<dyn ClusterApi> = if name == "local" {
-            match KubeCluster::local(rt.clone(), CALL_TIMEOUT) {
+            match KubeCluster::local(super::hub_context().as_deref(), rt.clone(), CALL_TIMEOUT) {
                 Ok(c) => Arc::new(c),
                 Err(e) if required => return Err(format!("cluster local: {e}")),
                 Err(_) => continue,
@@ -218,8 +218,8 @@ pub(super) fn report(st: &AppStatus, out: &Printer) -> u8 {
 }
 
 /// Applies a plan directory, sleeping through suspends with a `duration`.
-pub(super) fn run_plan(home: &Home, plan: &PlanDir, opts: &Options, out: &Printer) -> u8 {
-    let reg = Registry::new(home.clone());
+pub(super) fn run_plan(home: &dyn Store, plan: &PlanDir, opts: &Options, out: &Printer) -> u8 {
+    let reg = Registry::new(home);
     let key = crate::apply::app_key(plan);
     loop {
         let last = match home.status(&key) {
@@ -318,5 +318,5 @@ pub(super) fn run(a: ApplyArgs) -> u8 {
         ..Options::default()
     };
     let out = Printer::new(a.output == EventFormat::Json);
-    run_plan(&home, &plan, &opts, &out)
+    run_plan(home.as_ref(), &plan, &opts, &out)
 }

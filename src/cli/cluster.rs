@@ -82,7 +82,7 @@ pub(super) fn run(c: ClusterCommand) -> u8 {
         Ok(h) => h,
         Err(code) => return code,
     };
-    let reg = Registry::new(home);
+    let reg = Registry::new(home.as_ref());
     match c {
         ClusterCommand::Join {
             kubeconfig,

@@ -23,6 +23,18 @@ pub const EXIT_FAIL: u8 = 1;
 /// Exit code for usage errors (bad flags, unreadable files).
 pub const EXIT_USAGE: u8 = 2;
 
+/// `--hub CONTEXT` (or `VELAC_HUB`): keep the registry and application state
+/// in that cluster instead of `$VELAC_HOME`.
+static HUB: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// The hub context, if one was given.
+fn hub_context() -> Option<String> {
+    HUB.get()
+        .cloned()
+        .flatten()
+        .or_else(|| std::env::var("VELAC_HUB").ok().filter(|h| !h.is_empty()))
+}
+
 #[derive(Parser)]
 #[command(
     name = "velac",
@@ -30,6 +42,11 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Compile KubeVela Applications offline, and deliver them to clusters"
 )]
 struct Cli {
+    /// Keep the cluster registry and application state in this kubeconfig
+    /// context's cluster (shared by CI runners and people) instead of
+    /// `$VELAC_HOME`. Also `VELAC_HUB`.
+    #[arg(long, global = true, value_name = "CONTEXT")]
+    hub: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +91,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
             return code;
         }
     };
+    let _ = HUB.set(cli.hub.clone());
     match cli.command {
         Command::Cue(c) => cue::run(c),
         Command::Render(a) => render::run(a),

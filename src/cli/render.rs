@@ -91,12 +91,24 @@ pub(super) struct Rendered {
     pub revision: u32,
 }
 
-/// The state directory, or the exit code after saying why there is none.
-pub(super) fn home() -> Result<crate::state::Home, u8> {
-    crate::state::Home::from_env().map_err(|e| {
-        eprintln!("velac: {e}");
-        EXIT_USAGE
-    })
+/// The state store: the hub cluster given by `--hub` (or `VELAC_HUB`),
+/// else the state directory. Prints why and returns the exit code when
+/// there is none.
+pub(super) fn home() -> Result<Box<dyn crate::state::Store>, u8> {
+    match super::hub_context() {
+        Some(ctx) => crate::cluster::hub::Hub::connect(&ctx)
+            .map(|h| Box::new(h) as Box<dyn crate::state::Store>)
+            .map_err(|e| {
+                eprintln!("velac: hub {ctx}: {e}");
+                EXIT_FAIL
+            }),
+        None => crate::state::Home::from_env()
+            .map(|h| Box::new(h) as Box<dyn crate::state::Store>)
+            .map_err(|e| {
+                eprintln!("velac: {e}");
+                EXIT_USAGE
+            }),
+    }
 }
 
 /// Reads, checks, places and renders an application; prints and returns the
@@ -117,7 +129,7 @@ pub(super) fn render_inputs(
         .map_err(|d| fail(&d, &sources))?;
     let home = home()?;
     let clusters = match clusters_file {
-        None => crate::cluster::Registry::new(home.clone())
+        None => crate::cluster::Registry::new(home.as_ref())
             .snapshot()
             .map_err(|e| {
                 eprintln!("velac: cluster registry: {e}");

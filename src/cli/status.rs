@@ -113,7 +113,7 @@ pub fn text(st: &AppStatus) -> String {
 
 /// Re-judges health from the live objects of the plan that was applied.
 fn refresh(
-    home: &crate::state::Home,
+    home: &dyn crate::state::Store,
     key: &crate::state::AppKey,
     st: &AppStatus,
 ) -> Result<AppStatus, String> {
@@ -122,7 +122,7 @@ fn refresh(
         .as_ref()
         .ok_or("nothing was applied yet")?;
     let plan = crate::apply::kept_plan(home, key, &rev.name).map_err(|e| e.to_string())?;
-    let reg = crate::cluster::Registry::new(home.clone());
+    let reg = crate::cluster::Registry::new(home);
     let clusters = super::apply::connect(&plan, &reg, Some(st), true)?;
     let opts = crate::apply::Options::default();
     let quiet = Quiet;
@@ -149,7 +149,7 @@ fn refresh(
         let Some(d) = disk else {
             return Err("the application's status disappeared".to_string());
         };
-        d.services = fresh;
+        d.services = fresh.clone();
         if let Some(wf) = &d.workflow {
             d.status = crate::apply::workflow::app_phase(wf, d.services.iter().all(|x| x.healthy));
         }
@@ -174,12 +174,12 @@ pub(super) fn run(a: StatusArgs) -> u8 {
         Ok(h) => h,
         Err(code) => return code,
     };
-    let (key, mut st) = match find(&home, &a.app) {
+    let (key, mut st) = match find(home.as_ref(), &a.app) {
         Ok(x) => x,
         Err(code) => return code,
     };
     if a.refresh {
-        match refresh(&home, &key, &st) {
+        match refresh(home.as_ref(), &key, &st) {
             Ok(s) => st = s,
             Err(e) => {
                 eprintln!("velac: --refresh: {e}");

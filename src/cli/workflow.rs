@@ -7,7 +7,7 @@ use super::render::home;
 use super::{EXIT_FAIL, EXIT_OK, EXIT_USAGE};
 use crate::apply::workflow;
 use crate::state::status::AppStatus;
-use crate::state::{AppKey, Home};
+use crate::state::{AppKey, Store};
 use clap::{Args, Subcommand};
 
 #[derive(Args)]
@@ -56,7 +56,7 @@ pub(super) enum WorkflowCommand {
 }
 
 /// Finds the application: by namespace, or the only one of that name.
-pub(super) fn find(home: &Home, a: &AppArg) -> Result<(AppKey, AppStatus), u8> {
+pub(super) fn find(home: &dyn Store, a: &AppArg) -> Result<(AppKey, AppStatus), u8> {
     let apps = home.apps().map_err(|e| {
         eprintln!("velac: {e}");
         EXIT_FAIL
@@ -101,7 +101,8 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
         | WorkflowCommand::Terminate { app }
         | WorkflowCommand::Restart { app, .. } => app,
     };
-    let (key, st) = match find(&home, a) {
+    let home = home.as_ref();
+    let (key, st) = match find(home, a) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -116,7 +117,7 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    let kept = || crate::apply::kept_plan(&home, &key, &revision).map_err(|e| e.to_string());
+    let kept = || crate::apply::kept_plan(home, &key, &revision).map_err(|e| e.to_string());
     let apply_after = matches!(c, WorkflowCommand::Resume { apply: true, .. });
     let result = home.update_status(&key, |s| -> Result<String, String> {
         let Some(s) = s else {
@@ -184,5 +185,5 @@ pub(super) fn run(c: WorkflowCommand) -> u8 {
         }
     };
     let out = Printer::new(false);
-    run_plan(&home, &plan, &crate::apply::Options::default(), &out)
+    run_plan(home, &plan, &crate::apply::Options::default(), &out)
 }

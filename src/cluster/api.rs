@@ -142,6 +142,11 @@ pub trait ClusterApi: Send + Sync {
     ) -> Result<Vec<Json>, ApiError>;
     /// Deletes an object; `false` when it was already gone.
     fn delete(&self, r: &ObjRef) -> Result<bool, ApiError>;
+    /// Creates an object; a 409 `AlreadyExists` when it exists.
+    fn create(&self, obj: &Json) -> Result<Json, ApiError>;
+    /// Replaces an object, checking its `metadata.resourceVersion`: a 409
+    /// `Conflict` when someone changed it since it was read.
+    fn replace(&self, obj: &Json) -> Result<Json, ApiError>;
     /// Forgets what discovery learnt (after CRDs were installed).
     fn rediscover(&self);
 }
@@ -211,6 +216,14 @@ impl<C: ClusterApi> ClusterApi for Checked<C> {
     fn delete(&self, r: &ObjRef) -> Result<bool, ApiError> {
         self.check()?;
         self.inner.delete(r)
+    }
+    fn create(&self, obj: &Json) -> Result<Json, ApiError> {
+        self.check()?;
+        self.inner.create(obj)
+    }
+    fn replace(&self, obj: &Json) -> Result<Json, ApiError> {
+        self.check()?;
+        self.inner.replace(obj)
     }
     fn rediscover(&self) {
         self.inner.rediscover();

@@ -4,7 +4,7 @@
 //! [`ApiError`] so that conflicts name the competing managers.
 
 use super::api::{ApiError, ClusterApi, ObjRef};
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::GroupVersion;
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
@@ -92,12 +92,20 @@ impl KubeCluster {
         Self::with_config(cfg, rt, timeout)
     }
 
-    /// Connects with the current context of the user's own kubeconfig
-    /// (`$KUBECONFIG` or `~/.kube/config`): the hub, `local`.
-    pub fn local(rt: Arc<Runtime>, timeout: Duration) -> Result<KubeCluster, ApiError> {
+    /// Connects with a context of the user's own kubeconfig (`$KUBECONFIG`
+    /// or `~/.kube/config`; `None`: its current context): the hub, `local`.
+    pub fn local(
+        context: Option<&str>,
+        rt: Arc<Runtime>,
+        timeout: Duration,
+    ) -> Result<KubeCluster, ApiError> {
+        let opts = KubeConfigOptions {
+            context: context.map(str::to_string),
+            ..KubeConfigOptions::default()
+        };
         let cfg = rt
-            .block_on(Config::from_kubeconfig(&KubeConfigOptions::default()))
-            .map_err(|e| ApiError::Other(format!("local cluster (your kubeconfig): {e}")))?;
+            .block_on(Config::from_kubeconfig(&opts))
+            .map_err(|e| ApiError::Other(format!("your kubeconfig: {e}")))?;
         Self::with_config(cfg, rt, timeout)
     }
 
@@ -281,6 +289,29 @@ impl ClusterApi for KubeCluster {
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
             Err(e) => Err(from_kube(e)),
         }
+    }
+
+    fn create(&self, obj: &Json) -> Result<Json, ApiError> {
+        let api = self.api(&ObjRef::of(obj))?;
+        let o: DynamicObject =
+            serde_json::from_value(obj.clone()).map_err(|e| ApiError::Other(e.to_string()))?;
+        let live = self
+            .rt
+            .block_on(self.bounded(api.create(&PostParams::default(), &o)))?
+            .map_err(from_kube)?;
+        serde_json::to_value(live).map_err(|e| ApiError::Other(e.to_string()))
+    }
+
+    fn replace(&self, obj: &Json) -> Result<Json, ApiError> {
+        let r = ObjRef::of(obj);
+        let api = self.api(&r)?;
+        let o: DynamicObject =
+            serde_json::from_value(obj.clone()).map_err(|e| ApiError::Other(e.to_string()))?;
+        let live = self
+            .rt
+            .block_on(self.bounded(api.replace(&r.name, &PostParams::default(), &o)))?
+            .map_err(from_kube)?;
+        serde_json::to_value(live).map_err(|e| ApiError::Other(e.to_string()))
     }
 
     fn rediscover(&self) {

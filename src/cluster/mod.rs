@@ -10,13 +10,15 @@
 //! kubeconfig, as the hub is in KubeVela.
 
 pub mod api;
+pub mod hub;
 pub mod kube;
 
 use crate::policy::{CONTROL_PLANE_LABEL, Cluster, ClusterSet};
-use crate::state::{Home, StateError, read_json, write_json};
+use crate::state::{StateError, Store};
 use ::kube::config::{Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -267,44 +269,47 @@ pub fn describe(kc: &Kubeconfig) -> (String, String) {
     (endpoint, kind.into())
 }
 
-/// The registry in a state directory.
-pub struct Registry {
-    home: Home,
+/// The registry, in a state store.
+pub struct Registry<'a> {
+    store: &'a dyn Store,
 }
 
-impl Registry {
-    /// The registry of this state directory.
-    pub fn new(home: Home) -> Registry {
-        Registry { home }
-    }
+fn decode(v: Json) -> Result<Entry, ClusterError> {
+    let name = v["name"].as_str().unwrap_or("?").to_string();
+    serde_json::from_value(v).map_err(|e| {
+        ClusterError::State(StateError::Corrupt(
+            std::path::PathBuf::from(format!("cluster {name}")),
+            e.to_string(),
+        ))
+    })
+}
 
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.home.clusters_dir().join(format!("{name}.json"))
+fn encode(e: &Entry) -> Json {
+    serde_json::to_value(e).expect("entries serialise")
+}
+
+impl<'a> Registry<'a> {
+    /// The registry of this store.
+    pub fn new(store: &'a dyn Store) -> Registry<'a> {
+        Registry { store }
     }
 
     /// Every entry, in join order (then by name).
     pub fn list(&self) -> Result<Vec<Entry>, ClusterError> {
-        let dir = self.home.clusters_dir();
-        let mut out = Vec::new();
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            return Ok(out);
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "json")
-                && let Some(entry) = read_json::<Entry>(&p)?
-            {
-                out.push(entry);
-            }
-        }
+        let mut out = self
+            .store
+            .clusters()?
+            .into_iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?;
         out.sort_by(|a, b| (&a.joined_at, &a.name).cmp(&(&b.joined_at, &b.name)));
         Ok(out)
     }
 
     /// One entry.
     pub fn get(&self, name: &str) -> Result<Entry, ClusterError> {
-        if let Some(e) = read_json::<Entry>(&self.path(name))? {
-            return Ok(e);
+        if let Some(v) = self.store.cluster(name)? {
+            return decode(v);
         }
         let names: Vec<String> = self.list()?.into_iter().map(|e| e.name).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -322,21 +327,22 @@ impl Registry {
     /// Adds a new entry; refuses to overwrite.
     pub fn add(&self, e: &Entry) -> Result<(), ClusterError> {
         check_name(&e.name)?;
-        if self.path(&e.name).exists() {
+        if !self.store.put_cluster(&e.name, &encode(e), true)? {
             return Err(ClusterError::Exists(e.name.clone()));
         }
-        Ok(write_json(&self.path(&e.name), e)?)
+        Ok(())
     }
 
     /// Replaces an existing entry.
     pub fn save(&self, e: &Entry) -> Result<(), ClusterError> {
-        Ok(write_json(&self.path(&e.name), e)?)
+        self.store.put_cluster(&e.name, &encode(e), false)?;
+        Ok(())
     }
 
     /// Applications whose status places workloads on `name`.
     pub fn users(&self, name: &str) -> Result<Vec<String>, ClusterError> {
         let mut out = Vec::new();
-        for (key, st) in self.home.apps()? {
+        for (key, st) in self.store.apps()? {
             if st.clusters_in_use().iter().any(|c| c == name) {
                 let envs: Vec<String> = st
                     .services
@@ -374,8 +380,7 @@ impl Registry {
                 apps: users,
             });
         }
-        let p = self.path(name);
-        std::fs::remove_file(&p).map_err(|err| StateError::Io(p, err))?;
+        self.store.remove_cluster(name)?;
         Ok(e)
     }
 
@@ -384,7 +389,7 @@ impl Registry {
     pub fn rename(&self, old: &str, new: &str) -> Result<(), ClusterError> {
         check_name(new)?;
         let mut e = self.get(old)?;
-        if self.path(new).exists() {
+        if self.store.cluster(new)?.is_some() {
             return Err(ClusterError::Exists(new.into()));
         }
         let users = self.users(old)?;
@@ -396,8 +401,7 @@ impl Registry {
         }
         e.name = new.into();
         self.add(&e)?;
-        let p = self.path(old);
-        std::fs::remove_file(&p).map_err(|err| StateError::Io(p, err))?;
+        self.store.remove_cluster(old)?;
         Ok(())
     }
 

@@ -18,6 +18,8 @@
 pub mod status;
 
 use crate::fsutil::{WriteError, write_file};
+use serde_json::Value as Json;
+use std::any::Any;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -48,6 +50,9 @@ pub enum StateError {
     /// No home directory to default to.
     #[error("cannot find a home directory; set VELAC_HOME")]
     NoHome,
+    /// The hub cluster refused or failed a request.
+    #[error("hub: {0}")]
+    Hub(String),
 }
 
 fn io(p: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
@@ -118,6 +123,69 @@ pub fn write_json<T: serde::Serialize>(path: &Path, v: &T) -> Result<(), StateEr
     write_private(path, text.as_bytes())
 }
 
+/// Where the applier keeps its state: the local directory ([`Home`]) or a
+/// hub cluster (`cluster::hub::Hub`). Both give the same guarantees: atomic
+/// updates, one run lock per application, and status updates that never
+/// lose a concurrent one.
+pub trait Store: Sync {
+    /// The application's status, if it was ever applied.
+    fn status(&self, app: &AppKey) -> Result<Option<AppStatus>, StateError>;
+    /// Reads, changes and writes the status, locking or retrying so that a
+    /// concurrent update is never lost (`f` may run more than once).
+    fn update_status_with(
+        &self,
+        app: &AppKey,
+        f: &mut dyn FnMut(&mut Option<AppStatus>),
+    ) -> Result<(), StateError>;
+    /// Every application with a status, sorted.
+    fn apps(&self) -> Result<Vec<(AppKey, AppStatus)>, StateError>;
+    /// Keeps the plan a run applies (`plan.json` and its bundle files).
+    fn save_plan(
+        &self,
+        app: &AppKey,
+        revision: &str,
+        files: &[(String, String)],
+    ) -> Result<(), StateError>;
+    /// A plan kept by [`Store::save_plan`].
+    fn plan_files(
+        &self,
+        app: &AppKey,
+        revision: &str,
+    ) -> Result<Option<Vec<(String, String)>>, StateError>;
+    /// Takes the application's run lock; refused, naming the holder, while
+    /// someone else has it. Dropping the guard releases it.
+    fn lock_run(&self, app: &AppKey, command: &str) -> Result<Box<dyn Any + Send>, StateError>;
+    /// Registry entries (as JSON; see `cluster::Entry`).
+    fn clusters(&self) -> Result<Vec<Json>, StateError>;
+    /// One registry entry.
+    fn cluster(&self, name: &str) -> Result<Option<Json>, StateError>;
+    /// Stores an entry; with `create`, `Ok(false)` when one of that name exists.
+    fn put_cluster(&self, name: &str, entry: &Json, create: bool) -> Result<bool, StateError>;
+    /// Removes an entry.
+    fn remove_cluster(&self, name: &str) -> Result<(), StateError>;
+    /// Where the state is, for messages.
+    fn describe(&self) -> String;
+}
+
+impl dyn Store + '_ {
+    /// [`Store::update_status_with`], returning what `f` returned on its
+    /// last run.
+    pub fn update_status<T>(
+        &self,
+        app: &AppKey,
+        mut f: impl FnMut(&mut Option<AppStatus>) -> T,
+    ) -> Result<T, StateError> {
+        let mut out = None;
+        self.update_status_with(app, &mut |s| out = Some(f(s)))?;
+        out.ok_or_else(|| {
+            StateError::Corrupt(
+                PathBuf::from(self.describe()),
+                "status update did not run".into(),
+            )
+        })
+    }
+}
+
 impl Home {
     /// `$VELAC_HOME`, else `~/.velac`.
     pub fn from_env() -> Result<Home, StateError> {
@@ -149,101 +217,11 @@ impl Home {
         self.root.join("apps").join(&app.namespace).join(&app.name)
     }
 
-    /// The application's status, if it was ever applied.
-    pub fn status(&self, app: &AppKey) -> Result<Option<AppStatus>, StateError> {
-        read_json(&self.app_dir(app).join("status.json"))
-    }
-
-    /// Replaces the application's status (atomically).
-    pub fn save_status(&self, app: &AppKey, s: &AppStatus) -> Result<(), StateError> {
-        write_json(&self.app_dir(app).join("status.json"), s)
-    }
-
-    /// Reads, changes and writes the status under the status lock, so that a
-    /// `workflow suspend` and a running apply never lose each other's change.
-    pub fn update_status<T>(
-        &self,
-        app: &AppKey,
-        f: impl FnOnce(&mut Option<AppStatus>) -> T,
-    ) -> Result<T, StateError> {
-        let _guard = self.lock(app, "status.lock", "status update", true)?;
-        let mut s = self.status(app)?;
-        let before = s.clone();
-        let out = f(&mut s);
-        if s != before {
-            match &s {
-                Some(s) => self.save_status(app, s)?,
-                None => {
-                    let p = self.app_dir(app).join("status.json");
-                    if let Err(e) = std::fs::remove_file(&p)
-                        && e.kind() != std::io::ErrorKind::NotFound
-                    {
-                        return Err(StateError::Io(p, e));
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every application with a status, sorted.
-    pub fn apps(&self) -> Result<Vec<(AppKey, AppStatus)>, StateError> {
-        let root = self.root.join("apps");
-        let mut out = Vec::new();
-        let Ok(nss) = std::fs::read_dir(&root) else {
-            return Ok(out);
-        };
-        for ns in nss.flatten() {
-            let Ok(apps) = std::fs::read_dir(ns.path()) else {
-                continue;
-            };
-            for a in apps.flatten() {
-                let key = AppKey {
-                    namespace: ns.file_name().to_string_lossy().into_owned(),
-                    name: a.file_name().to_string_lossy().into_owned(),
-                };
-                if let Some(s) = self.status(&key)? {
-                    out.push((key, s));
-                }
-            }
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
-    }
-
-    /// Keeps a copy of a plan that is being applied (`plan.json` and its
-    /// bundle, in one file: one write, one sync): `workflow resume --apply`
-    /// and `status --refresh` run from it, and it is the history of what was
-    /// applied.
-    pub fn save_plan(
-        &self,
-        app: &AppKey,
-        revision: &str,
-        files: &[(String, String)],
-    ) -> Result<(), StateError> {
-        write_json(&self.plan_path(app, revision), &files)
-    }
-
-    /// A plan applied earlier, as its files.
-    pub fn plan_files(
-        &self,
-        app: &AppKey,
-        revision: &str,
-    ) -> Result<Option<Vec<(String, String)>>, StateError> {
-        read_json(&self.plan_path(app, revision))
-    }
-
     /// Where the copy of an applied plan lives.
     pub fn plan_path(&self, app: &AppKey, revision: &str) -> PathBuf {
         self.app_dir(app)
             .join("revisions")
             .join(format!("{revision}.json"))
-    }
-
-    /// Takes the application's run lock (held for a whole apply or workflow
-    /// command). Refused, naming the holder, while another process has it.
-    pub fn lock_run(&self, app: &AppKey, command: &str) -> Result<Lock, StateError> {
-        self.lock(app, "run.lock", command, false)
     }
 
     fn lock(
@@ -298,6 +276,125 @@ impl Home {
     }
 }
 
+impl Store for Home {
+    fn status(&self, app: &AppKey) -> Result<Option<AppStatus>, StateError> {
+        read_json(&self.app_dir(app).join("status.json"))
+    }
+
+    /// Under a status lock file, so that a `workflow suspend` and a running
+    /// apply never lose each other's change.
+    fn update_status_with(
+        &self,
+        app: &AppKey,
+        f: &mut dyn FnMut(&mut Option<AppStatus>),
+    ) -> Result<(), StateError> {
+        let _guard = self.lock(app, "status.lock", "status update", true)?;
+        let mut s = self.status(app)?;
+        let before = s.clone();
+        f(&mut s);
+        if s != before {
+            let p = self.app_dir(app).join("status.json");
+            match &s {
+                Some(s) => write_json(&p, s)?,
+                None => {
+                    if let Err(e) = std::fs::remove_file(&p)
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        return Err(StateError::Io(p, e));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apps(&self) -> Result<Vec<(AppKey, AppStatus)>, StateError> {
+        let mut out = Vec::new();
+        let Ok(nss) = std::fs::read_dir(self.root.join("apps")) else {
+            return Ok(out);
+        };
+        for ns in nss.flatten() {
+            let Ok(apps) = std::fs::read_dir(ns.path()) else {
+                continue;
+            };
+            for a in apps.flatten() {
+                let key = AppKey {
+                    namespace: ns.file_name().to_string_lossy().into_owned(),
+                    name: a.file_name().to_string_lossy().into_owned(),
+                };
+                if let Some(s) = self.status(&key)? {
+                    out.push((key, s));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// One file per revision: one write, one sync.
+    fn save_plan(
+        &self,
+        app: &AppKey,
+        revision: &str,
+        files: &[(String, String)],
+    ) -> Result<(), StateError> {
+        write_json(&self.plan_path(app, revision), &files)
+    }
+
+    fn plan_files(
+        &self,
+        app: &AppKey,
+        revision: &str,
+    ) -> Result<Option<Vec<(String, String)>>, StateError> {
+        read_json(&self.plan_path(app, revision))
+    }
+
+    fn lock_run(&self, app: &AppKey, command: &str) -> Result<Box<dyn Any + Send>, StateError> {
+        Ok(Box::new(self.lock(app, "run.lock", command, false)?))
+    }
+
+    fn clusters(&self) -> Result<Vec<Json>, StateError> {
+        let Ok(rd) = std::fs::read_dir(self.clusters_dir()) else {
+            return Ok(Vec::new());
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        let mut out = Vec::new();
+        for p in paths {
+            if let Some(v) = read_json(&p)? {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    fn cluster(&self, name: &str) -> Result<Option<Json>, StateError> {
+        read_json(&self.clusters_dir().join(format!("{name}.json")))
+    }
+
+    fn put_cluster(&self, name: &str, entry: &Json, create: bool) -> Result<bool, StateError> {
+        let p = self.clusters_dir().join(format!("{name}.json"));
+        if create && p.exists() {
+            return Ok(false);
+        }
+        write_json(&p, entry)?;
+        Ok(true)
+    }
+
+    fn remove_cluster(&self, name: &str) -> Result<(), StateError> {
+        let p = self.clusters_dir().join(format!("{name}.json"));
+        std::fs::remove_file(&p).map_err(|e| StateError::Io(p, e))
+    }
+
+    fn describe(&self) -> String {
+        format!("state directory {}", self.root.display())
+    }
+}
+
 /// A held lock; dropping it (or the process dying) releases it.
 #[derive(Debug)]
 pub struct Lock {
@@ -330,19 +427,21 @@ mod tests {
 
     #[test]
     fn second_run_lock_is_refused_naming_the_holder() {
-        let h = tmp("lock");
+        let home = tmp("lock");
+        let h: &dyn Store = &home;
         let l = h.lock_run(&key(), "velac apply p").unwrap();
         let e = h.lock_run(&key(), "velac apply q").unwrap_err().to_string();
         assert!(e.contains("default/app is locked by pid"), "{e}");
         assert!(e.contains("velac apply p"), "{e}");
         drop(l);
         h.lock_run(&key(), "velac apply q").unwrap();
-        let _ = std::fs::remove_dir_all(h.root());
+        let _ = std::fs::remove_dir_all(home.root());
     }
 
     #[test]
     fn status_round_trips_and_files_are_owner_only() {
-        let h = tmp("status");
+        let home = tmp("status");
+        let h: &dyn Store = &home;
         assert!(h.status(&key()).unwrap().is_none());
         h.update_status(&key(), |s| {
             *s = Some(AppStatus::new("app", "default"));
@@ -353,11 +452,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let p = h.root().join("apps/default/app/status.json");
+            let p = home.root().join("apps/default/app/status.json");
             let mode = std::fs::metadata(p).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(h.apps().unwrap().len(), 1);
-        let _ = std::fs::remove_dir_all(h.root());
+        let _ = std::fs::remove_dir_all(home.root());
     }
 }

@@ -31,6 +31,8 @@ pub struct Backend {
     pub home: PathBuf,
     /// Scratch directory.
     pub dir: PathBuf,
+    /// A hub cluster keeping the state (`--hub hub`), when set.
+    pub hub: Option<FakeApiServer>,
 }
 
 impl Backend {
@@ -62,7 +64,20 @@ impl Backend {
             kubeconfigs,
             home: dir.join("home"),
             dir,
+            hub: None,
         }
+    }
+
+    /// Keeps the state in a third (fake) cluster, context `hub` of a
+    /// kubeconfig that velac sees as the user's own.
+    pub fn with_hub(mut self) -> Backend {
+        let hub = FakeApiServer::start();
+        let mut all = vec![("hub".to_string(), hub.url())];
+        all.extend(self.fakes.iter().map(|(n, f)| (n.clone(), f.url())));
+        let refs: Vec<(&str, &str)> = all.iter().map(|(n, u)| (n.as_str(), u.as_str())).collect();
+        std::fs::write(self.dir.join("all.kubeconfig"), kubeconfig_yaml(&refs)).unwrap();
+        self.hub = Some(hub);
+        self
     }
 
     /// Against real API servers.
@@ -82,7 +97,12 @@ impl Backend {
         c.args(args)
             .env("VELAC_HOME", &self.home)
             .env("KUBECONFIG", self.dir.join("no-hub-kubeconfig"))
+            .env_remove("VELAC_HUB")
             .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if self.hub.is_some() {
+            c.env("KUBECONFIG", self.dir.join("all.kubeconfig"))
+                .env("VELAC_HUB", "hub");
+        }
         c
     }
 

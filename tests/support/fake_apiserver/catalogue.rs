@@ -61,6 +61,7 @@ const BUILT_IN: &[(&str, &str, &str, &str, bool, bool)] = &[
         true,
     ),
     ("", "v1", "Pod", "pods", true, true),
+    ("coordination.k8s.io", "v1", "Lease", "leases", true, false),
     ("apps", "v1", "Deployment", "deployments", true, true),
     ("apps", "v1", "StatefulSet", "statefulsets", true, true),
     ("apps", "v1", "DaemonSet", "daemonsets", true, true),
