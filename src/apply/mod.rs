@@ -529,7 +529,12 @@ impl Applier<'_> {
             namespace: namespace.into(),
             name: name.into(),
         };
-        let deadline = deadline.unwrap_or_else(Timestamp::now);
+        let deadline = deadline.unwrap_or_else(|| {
+            let d = jiff::SignedDuration::try_from(self.ctx.opts.step_timeout).unwrap_or_default();
+            Timestamp::now()
+                .checked_add(d)
+                .unwrap_or_else(|_| Timestamp::now())
+        });
         loop {
             let phase = match self.home.status(&key) {
                 Ok(Some(s)) => s.status,

@@ -170,8 +170,16 @@ fn join(
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let probe =
-        KubeCluster::connect(&kc, rt, CALL_TIMEOUT).and_then(|c| Ok((c.version()?, c.identity()?)));
+    // A user who may not read namespaces joins without an identity check.
+    let probe = KubeCluster::connect(&kc, rt, CALL_TIMEOUT).and_then(|c| {
+        let version = c.version()?;
+        let identity = match c.identity() {
+            Ok(id) => Some(id),
+            Err(crate::cluster::api::ApiError::Api { code: 403, .. }) => None,
+            Err(e) => return Err(e),
+        };
+        Ok((version, identity))
+    });
     let (version, identity) = match probe {
         Ok(x) => x,
         Err(e) => return fail(format!("cannot join {name}: {e}")),
@@ -183,7 +191,7 @@ fn join(
         endpoint: endpoint.clone(),
         credential_type,
         kube_version: Some(version),
-        identity: Some(identity),
+        identity,
         joined_at: crate::state::status::now(),
         kubeconfig: kc,
     };

@@ -7,6 +7,10 @@ use super::catalogue::{
     Catalogue, ResourceType, condition, initial_crd_status, is_established, validate_crd,
 };
 use super::fields::{self, Manager, Scope};
+use super::objects::{
+    check_identity, check_resource_version, group_of, metadata, namespace_of, parse_object,
+    present, updater, with_status,
+};
 use super::params::{
     dry_run, now, param, parse_field_selector, parse_label_selector, parse_query, percent_decode,
     text,
@@ -15,7 +19,7 @@ use super::status::{
     JSON, Reply, bad_request, conflict_reply, details, discovery, invalid, invalid_patch_options,
     method_not_allowed, no_route, not_found, ok, status,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// One HTTP request, reduced to what the API server looks at.
@@ -30,7 +34,7 @@ pub(crate) struct ApiRequest {
 
 /// Objects are keyed by group rather than apiVersion: a CRD serving several
 /// versions stores each object once (conversion strategy `None`).
-type Key = (String, String, String, String); // (group, kind, namespace, name)
+pub(crate) type Key = (String, String, String, String); // (group, kind, namespace, name)
 
 struct Stored {
     obj: Value,
@@ -615,41 +619,12 @@ impl Cluster {
             }
             obj["status"] = json!({"phase": "Active"});
         }
-        // Defaulting, as the real server does for the kinds whose status
-        // rules read it (health checks compare against spec.replicas).
-        if rt.group == "apps"
-            && matches!(
-                rt.kind.as_str(),
-                "Deployment" | "StatefulSet" | "ReplicaSet"
-            )
-            && let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut)
-            && !spec.contains_key("replicas")
-        {
-            spec.insert("replicas".into(), json!(1));
-        }
-        if self.auto_ready
-            && rt.group == "apps"
-            && matches!(rt.kind.as_str(), "Deployment" | "StatefulSet")
-        {
-            let n = obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
-            let generation = before
-                .as_ref()
-                .and_then(|b| b.0.pointer("/metadata/generation").and_then(Value::as_u64))
-                .unwrap_or(0)
-                + u64::from(
-                    before
-                        .as_ref()
-                        .is_none_or(|b| b.0.get("spec") != obj.get("spec")),
-                );
-            obj["status"] = json!({
-                "observedGeneration": generation.max(1), "replicas": n, "updatedReplicas": n,
-                "readyReplicas": n, "availableReplicas": n, "currentReplicas": n,
-                "conditions": [
-                    {"type": "Available", "status": "True"},
-                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
-                ]
-            });
-        }
+        super::controllers::default_and_roll_out(
+            rt,
+            &mut obj,
+            before.as_ref().map(|b| &b.0),
+            self.auto_ready,
+        );
         if rt.is_crd() {
             if let Err(message) = validate_crd(&obj, &key.3) {
                 return invalid(rt, &key.3, &message);
@@ -769,118 +744,4 @@ impl Cluster {
     fn uid(&self, n: u64) -> String {
         format!("{}-0000-4000-8000-{n:012x}", self.uid_prefix)
     }
-}
-
-fn namespace_of(key: &Key) -> Option<&str> {
-    Some(key.2.as_str()).filter(|ns| !ns.is_empty())
-}
-
-fn group_of(api_version: &str) -> String {
-    api_version
-        .rsplit_once('/')
-        .map(|(g, _)| g.to_string())
-        .unwrap_or_default()
-}
-
-/// The object's metadata map, created when missing or malformed.
-fn metadata(obj: &mut Value) -> &mut Map<String, Value> {
-    if !obj.is_object() {
-        *obj = json!({});
-    }
-    if !obj.get("metadata").is_some_and(Value::is_object) {
-        obj["metadata"] = json!({});
-    }
-    match obj.get_mut("metadata") {
-        Some(Value::Object(meta)) => meta,
-        _ => unreachable!("metadata was made an object above"),
-    }
-}
-
-/// `obj` as served at `rt`'s version.
-fn present(rt: &ResourceType, obj: &Value) -> Value {
-    let mut obj = obj.clone();
-    if let Some(map) = obj.as_object_mut() {
-        map.insert("apiVersion".into(), json!(rt.api_version()));
-    }
-    obj
-}
-
-/// `base` with the `.status` of `from` (or none, if `from` has none).
-fn with_status(base: &Value, from: &Value) -> Value {
-    let mut out = base.clone();
-    if let Some(map) = out.as_object_mut() {
-        match from.get("status") {
-            Some(status) => map.insert("status".into(), status.clone()),
-            None => map.shift_remove("status"),
-        };
-    }
-    out
-}
-
-/// The manager of a non-apply write: `fieldManager`, or "unknown".
-fn updater(rt: &ResourceType, query: &[(String, String)], scope: Scope) -> Manager {
-    let name = param(query, "fieldManager")
-        .filter(|m| !m.is_empty())
-        .unwrap_or("unknown");
-    Manager::new(name, false, scope, &rt.api_version(), &now())
-}
-
-/// A request body that must be an object of `rt`'s kind; missing apiVersion
-/// and kind are filled in, as the real server does for JSON bodies.
-fn parse_object(rt: &ResourceType, body: &[u8]) -> Result<Value, Reply> {
-    let mut obj: Value = serde_json::from_slice(body)
-        .map_err(|e| bad_request(format!("the body is not JSON: {e}")))?;
-    let Some(map) = obj.as_object_mut() else {
-        return Err(bad_request("the body must be a JSON object"));
-    };
-    for (field, expected) in [("apiVersion", rt.api_version()), ("kind", rt.kind.clone())] {
-        match map.get(field).and_then(Value::as_str) {
-            None => {
-                map.insert(field.into(), json!(expected));
-            }
-            Some(given) if given != expected => {
-                return Err(bad_request(format!(
-                    "{field} {given:?} does not match the expected {expected:?}"
-                )));
-            }
-            Some(_) => {}
-        }
-    }
-    if map.get("metadata").is_some_and(|m| !m.is_object()) {
-        return Err(bad_request("metadata must be an object"));
-    }
-    Ok(obj)
-}
-
-/// The body's name and namespace, where given, must be those of the URL.
-fn check_identity(obj: &Value, name: &str, ns: Option<&str>) -> Result<(), Reply> {
-    let given = |p: &str| Some(text(obj, p)).filter(|s| !s.is_empty());
-    if let Some(given) = given("/metadata/name").filter(|g| *g != name) {
-        return Err(bad_request(format!(
-            "the name of the object ({given}) does not match the name on the URL ({name})"
-        )));
-    }
-    if let (Some(given), Some(ns)) = (given("/metadata/namespace"), ns)
-        && given != ns
-    {
-        let message =
-            "the namespace of the provided object does not match the namespace sent on the request";
-        return Err(bad_request(message));
-    }
-    Ok(())
-}
-
-/// Optimistic concurrency: a resourceVersion in the body must be the live one.
-fn check_resource_version(rt: &ResourceType, live: &Value, body: &Value) -> Option<Reply> {
-    let wanted = text(body, "/metadata/resourceVersion");
-    if wanted.is_empty() || wanted == text(live, "/metadata/resourceVersion") {
-        return None;
-    }
-    let name = text(live, "/metadata/name");
-    let message = format!(
-        "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; \
-         please apply your changes to the latest version and try again",
-        rt.qualified()
-    );
-    Some(status(409, "Conflict", message, details(rt, name)))
 }

@@ -24,7 +24,9 @@
 
 mod api;
 mod catalogue;
+mod controllers;
 mod fields;
+mod objects;
 mod params;
 mod status;
 
