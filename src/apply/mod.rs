@@ -216,6 +216,14 @@ pub fn verify(
         )));
     }
     for s in all_steps(&p.steps) {
+        // Step outputs come from a step's CUE value, which the native steps
+        // do not have: refuse rather than run with inputs left empty.
+        if !s.inputs.is_empty() || !s.outputs.is_empty() {
+            return Err(ApplyError::Plan(format!(
+                "step {:?} declares inputs or outputs, which velac apply does not pass between steps",
+                s.name
+            )));
+        }
         if !EXECUTABLE.contains(&s.type_.as_str()) {
             return Err(ApplyError::Plan(format!(
                 "step {:?} has type {:?}, which velac apply cannot execute (it runs: {})",
@@ -265,7 +273,9 @@ pub fn kept_plan(home: &dyn Store, key: &AppKey, revision: &str) -> Result<PlanD
 
 /// Evaluates a step's `if` (CUE) against the steps' status.
 pub fn condition(expr: &str, status: &Json, context: &Json) -> Result<bool, String> {
-    let text = format!("velacIf: {expr}\n");
+    // `status` and `context` are injected as data; declared here so the
+    // expression can refer to them.
+    let text = format!("velacIf: {expr}\nstatus: _\ncontext: _\n");
     let mut ev = crate::cue::Evaluation::from_source("if", &text)
         .map_err(|d| d.first().map_or_else(String::new, |d| d.message.clone()))?;
     let span = crate::source::Span::new(crate::source::FileId(0), 0, 0);
@@ -391,16 +401,20 @@ impl Applier<'_> {
         }
     }
 
-    fn interval(&self) -> Duration {
-        let policy = self
-            .ctx
+    /// A setting of the `health` policy, in seconds.
+    fn health_setting(&self, key: &str) -> Option<Duration> {
+        self.ctx
             .plan
             .plan
             .policies
             .iter()
             .find(|p| p.type_ == "health")
-            .and_then(|p| p.properties.get("probeInterval").and_then(Json::as_u64))
-            .map(Duration::from_secs);
+            .and_then(|p| p.properties.get(key).and_then(Json::as_u64))
+            .map(Duration::from_secs)
+    }
+
+    fn interval(&self) -> Duration {
+        let policy = self.health_setting("probeInterval");
         self.ctx
             .opts
             .poll
@@ -440,8 +454,22 @@ impl Applier<'_> {
                 .unwrap_or_else(|_| Timestamp::now())
         });
         let interval = self.interval();
+        let probe_timeout = self.health_setting("probeTimeout");
         loop {
-            let svcs = self.ctx.health(step);
+            let started = std::time::Instant::now();
+            let mut svcs = self.ctx.health(step);
+            // A probe slower than the health policy's probeTimeout counts as failed.
+            if let Some(limit) = probe_timeout
+                && started.elapsed() > limit
+            {
+                for s in &mut svcs {
+                    s.healthy = false;
+                    s.message = format!(
+                        "health probe took longer than probeTimeout ({}s)",
+                        limit.as_secs()
+                    );
+                }
+            }
             self.set_services(&svcs);
             let bad: Vec<String> = svcs
                 .iter()
@@ -650,4 +678,116 @@ pub fn apply(
         gc::collect(&mut applier, plan)?;
     }
     Ok(home.status(&key)?.unwrap_or(applier.status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::status::Revision;
+
+    fn plan(number: u32, hash: &str, steps: Json) -> PlanDir {
+        let p = json!({
+            "formatVersion": 1, "velacVersion": env!("CARGO_PKG_VERSION"),
+            "application": {"name": "app", "namespace": "default"},
+            "revision": {"name": format!("app-v{number}"), "number": number, "hash": hash},
+            "inputsDigest": "sha256:0", "mode": {"steps": "StepByStep", "subSteps": "DAG"},
+            "definitions": [], "clusters": [], "policies": [], "steps": steps,
+        });
+        PlanDir::from_files(
+            vec![("plan.json".into(), p.to_string())],
+            std::path::Path::new("p"),
+        )
+        .unwrap()
+    }
+
+    fn applied(number: u32, hash: &str) -> AppStatus {
+        AppStatus {
+            latest_revision: Some(Revision {
+                name: format!("app-v{number}"),
+                revision: number,
+                revision_hash: hash.into(),
+            }),
+            ..AppStatus::new("app", "default")
+        }
+    }
+
+    fn step(type_: &str) -> Json {
+        json!([{"id": "x", "name": "s", "type": type_}])
+    }
+
+    #[test]
+    fn revisions_decide_between_fresh_continue_and_stale() {
+        let o = Options::default();
+        assert_eq!(
+            verify(&plan(1, "a", step("deploy")), None, &o).unwrap(),
+            Start::Fresh
+        );
+        let e = verify(&plan(2, "a", step("deploy")), None, &o).unwrap_err();
+        assert!(e.to_string().contains("nothing was applied yet"), "{e}");
+        let last = applied(2, "h");
+        assert_eq!(
+            verify(&plan(2, "h", step("deploy")), Some(&last), &o).unwrap(),
+            Start::Continue
+        );
+        assert_eq!(
+            verify(&plan(3, "z", step("deploy")), Some(&last), &o).unwrap(),
+            Start::Fresh
+        );
+        let e = verify(&plan(2, "other", step("deploy")), Some(&last), &o).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("app-v2 was already applied with other contents"),
+            "{e}"
+        );
+        let e = verify(&plan(1, "a", step("deploy")), Some(&last), &o).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "stale plan: the plan is app-v1 but the last applied revision is app-v2"
+            ),
+            "{e}"
+        );
+        let stale_ok = Options {
+            allow_stale: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            verify(&plan(1, "a", step("deploy")), Some(&last), &stale_ok).unwrap(),
+            Start::Fresh
+        );
+    }
+
+    #[test]
+    fn steps_it_cannot_run_are_refused_before_anything_is_sent() {
+        let o = Options::default();
+        let e = verify(&plan(1, "a", step("notification")), None, &o).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("type \"notification\", which velac apply cannot execute"),
+            "{e}"
+        );
+        let with_inputs = json!([{"id": "x", "name": "s", "type": "deploy", "inputs": [{"from": "v", "parameterKey": "k"}]}]);
+        let e = verify(&plan(1, "a", with_inputs), None, &o).unwrap_err();
+        assert!(e.to_string().contains("declares inputs or outputs"), "{e}");
+    }
+
+    #[test]
+    fn if_conditions_are_cue_over_the_steps_status() {
+        let status = json!({"a": {"phase": "failed", "failed": true, "succeeded": false}});
+        let ctx = json!({"name": "app"});
+        assert_eq!(condition("status.a.failed", &status, &ctx), Ok(true));
+        assert_eq!(
+            condition("status.a.phase == \"succeeded\"", &status, &ctx),
+            Ok(false)
+        );
+        assert_eq!(
+            condition("context.name == \"app\"", &status, &ctx),
+            Ok(true)
+        );
+        assert!(condition("status.b.failed", &status, &ctx).is_err());
+        assert!(
+            condition("\"yes\"", &status, &ctx)
+                .unwrap_err()
+                .contains("not a bool")
+        );
+    }
 }

@@ -50,17 +50,33 @@ pub(super) struct ApplyArgs {
     poll: Option<String>,
 }
 
-/// Prints events: text lines (waiting lines only when they change) or JSON.
+/// Prints events: on a terminal, lines above a spinner that shows what the
+/// run waits for; elsewhere one line per event (waiting lines only when
+/// they change); or JSON lines.
 pub(super) struct Printer {
     json: bool,
     last_wait: Mutex<Vec<(String, Vec<String>)>>,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Printer {
     pub(super) fn new(json: bool) -> Printer {
+        let bar = (!json && std::io::stdout().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
         Printer {
             json,
             last_wait: Mutex::new(Vec::new()),
+            bar,
+        }
+    }
+
+    fn line(&self, l: &str) {
+        match &self.bar {
+            Some(b) => b.println(l),
+            None => println!("{l}"),
         }
     }
 
@@ -68,7 +84,15 @@ impl Printer {
         if self.json {
             println!("{}", serde_json::json!({"event": "info", "message": line}));
         } else {
-            println!("{line}");
+            self.line(line);
+        }
+    }
+}
+
+impl Drop for Printer {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }
@@ -80,13 +104,22 @@ impl Events for Printer {
             return;
         }
         let line = match e {
-            Event::StepStarted { step, type_ } => format!("[{step}] started ({type_})"),
+            Event::StepStarted { step, type_ } => {
+                if let Some(b) = &self.bar {
+                    b.set_message(format!("[{step}] {type_}"));
+                }
+                format!("[{step}] started ({type_})")
+            }
             Event::Applied {
                 step,
                 cluster,
                 object,
             } => format!("[{step}] {cluster}: applied {object}"),
             Event::Waiting { step, services } => {
+                if let Some(b) = &self.bar {
+                    b.set_message(format!("[{step}] waiting for {}", services.join("; ")));
+                    return;
+                }
                 let mut last = self.last_wait.lock().expect("printer");
                 if last.iter().any(|(s, v)| *s == step && *v == services) {
                     return;
@@ -109,7 +142,7 @@ impl Events for Printer {
             Event::Deleted { cluster, object } => format!("[gc] {cluster}: deleted {object}"),
             Event::Warning(m) => format!("warning: {m}"),
         };
-        println!("{line}");
+        self.line(&line);
     }
 }
 

@@ -195,6 +195,12 @@ pub struct StepRef {
     /// Step-group mode.
     #[serde(default)]
     pub mode: Option<String>,
+    /// `inputs` (`{from, parameterKey}`).
+    #[serde(default)]
+    pub inputs: Vec<Json>,
+    /// `outputs` (`{name, valueFrom}`).
+    #[serde(default)]
+    pub outputs: Vec<Json>,
     /// Sub-steps.
     #[serde(default)]
     pub sub_steps: Vec<StepRef>,
