@@ -389,3 +389,28 @@ fn json_events_and_a_suspend_that_resumes_by_itself() {
     let last = events.last().unwrap();
     assert_eq!(last["message"], "application app is running");
 }
+
+#[test]
+fn a_registry_change_since_planning_makes_the_plan_stale() {
+    let Some(b) = setup("registry") else { return };
+    let body = format!("  components:\n{}{TO_STAGING}", webservice("web"));
+    let dir = plan(&b, &write_app(&b, "app.yaml", &body), "plan");
+    ok(&b.velac(&["cluster", "labels", "add", "cluster-prod", "tier=gold"]));
+    let out = apply(&b, &dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "stale plan: the labels of cluster cluster-prod changed since the plan was made"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        b.fakes["cluster-staging"]
+            .object("apps/v1", "Deployment", Some("default"), "web")
+            .is_none(),
+        "nothing applied"
+    );
+    let _ready = Readiness::start(&b, "app");
+    ok(&apply(&b, &dir, &["--allow-stale"]));
+}

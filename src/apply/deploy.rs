@@ -131,7 +131,7 @@ impl Ctx<'_> {
                 });
             }
         }
-        self.parent(cluster.as_ref(), p, &objs, &namespaces)
+        self.parent(cluster.as_ref(), &objs, &namespaces)
             .map_err(|e| at(e, "ApplySet parent"))?;
         let id = applyset_id(self.app(), app_ns);
         let refs: Vec<&Json> = objs.iter().map(|(_, o)| o).collect();
@@ -242,7 +242,6 @@ impl Ctx<'_> {
     fn parent(
         &self,
         cluster: &dyn ClusterApi,
-        p: &Placement,
         objs: &[(&ObjectRef, Json)],
         namespaces: &[String],
     ) -> Result<(), ApiError> {
@@ -293,7 +292,6 @@ impl Ctx<'_> {
                 },
             },
         });
-        let _ = p;
         self.retry(|| cluster.apply(&obj, true)).map(|_| ())
     }
 

@@ -162,6 +162,9 @@ pub(super) fn connect(
     status: Option<&AppStatus>,
     allow_stale: bool,
 ) -> Result<Clusters, String> {
+    if !allow_stale {
+        registry_unchanged(plan, reg)?;
+    }
     let rt = runtime().map_err(|e| e.to_string())?;
     let mut names = crate::apply::clusters_used(plan);
     let inventory: Vec<String> = status.map(|s| s.clusters_in_use()).unwrap_or_default();
@@ -184,16 +187,6 @@ pub(super) fn connect(
                 Err(e) if required => return Err(e.to_string()),
                 Err(_) => continue,
             };
-            if required
-                && !allow_stale
-                && let Some(snap) = plan.plan.clusters.iter().find(|c| c.name == name)
-                && snap.endpoint != entry.endpoint
-            {
-                return Err(format!(
-                    "stale plan: cluster {name} was {} when planned and is {} now; plan again, or pass --allow-stale",
-                    snap.endpoint, entry.endpoint
-                ));
-            }
             let kc = KubeCluster::connect(&entry.kubeconfig, rt.clone(), CALL_TIMEOUT)
                 .map_err(|e| format!("cluster {name}: {e}"))?;
             Arc::new(Checked::new(kc, &name, entry.identity.clone()))
@@ -201,6 +194,42 @@ pub(super) fn connect(
         out.insert(name, c);
     }
     Ok(out)
+}
+
+/// The cluster snapshot the plan was made with must still be the registry's:
+/// a cluster joined, detached, moved or relabelled since could change the
+/// placements (topology label selectors), so the plan is stale.
+fn registry_unchanged(plan: &PlanDir, reg: &Registry) -> Result<(), String> {
+    let now = reg.snapshot().map_err(|e| e.to_string())?;
+    let stale = |why: String| {
+        Err(format!(
+            "stale plan: {why} since the plan was made; plan again, or pass --allow-stale"
+        ))
+    };
+    for c in &now.clusters {
+        let Some(then) = plan.plan.clusters.iter().find(|p| p.name == c.name) else {
+            return stale(format!("cluster {} was joined", c.name));
+        };
+        if then.endpoint != c.endpoint {
+            return stale(format!(
+                "cluster {} moved from {} to {}",
+                c.name, then.endpoint, c.endpoint
+            ));
+        }
+        let labels: std::collections::BTreeMap<String, String> = c.labels.iter().cloned().collect();
+        if then.labels != labels {
+            return stale(format!("the labels of cluster {} changed", c.name));
+        }
+    }
+    if let Some(gone) = plan
+        .plan
+        .clusters
+        .iter()
+        .find(|p| !now.clusters.iter().any(|c| c.name == p.name))
+    {
+        return stale(format!("cluster {} was detached", gone.name));
+    }
+    Ok(())
 }
 
 fn confirm(plan: &PlanDir, clusters: &[String]) -> bool {

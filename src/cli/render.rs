@@ -92,23 +92,24 @@ pub(super) struct Rendered {
 }
 
 /// The state store: the hub cluster given by `--hub` (or `VELAC_HUB`),
-/// else the state directory. Prints why and returns the exit code when
-/// there is none.
-pub(super) fn home() -> Result<Box<dyn crate::state::Store>, u8> {
+/// else the state directory; the error says why there is none.
+pub(super) fn store() -> Result<Box<dyn crate::state::Store>, (String, u8)> {
     match super::hub_context() {
         Some(ctx) => crate::cluster::hub::Hub::connect(&ctx)
             .map(|h| Box::new(h) as Box<dyn crate::state::Store>)
-            .map_err(|e| {
-                eprintln!("velac: hub {ctx}: {e}");
-                EXIT_FAIL
-            }),
+            .map_err(|e| (format!("hub {ctx}: {e}"), EXIT_FAIL)),
         None => crate::state::Home::from_env()
             .map(|h| Box::new(h) as Box<dyn crate::state::Store>)
-            .map_err(|e| {
-                eprintln!("velac: {e}");
-                EXIT_USAGE
-            }),
+            .map_err(|e| (e.to_string(), EXIT_USAGE)),
     }
+}
+
+/// [`store`], printing why there is none.
+pub(super) fn home() -> Result<Box<dyn crate::state::Store>, u8> {
+    store().map_err(|(msg, code)| {
+        eprintln!("velac: {msg}");
+        code
+    })
 }
 
 /// Reads, checks, places and renders an application; prints and returns the
@@ -127,14 +128,26 @@ pub(super) fn render_inputs(
     })?;
     render::check_policies_and_steps(&file, &mut catalog, &mut sources)
         .map_err(|d| fail(&d, &sources))?;
-    let home = home()?;
+    // Offline rendering works without any state: no home directory means no
+    // joined clusters and nothing applied (an explicit hub must answer).
+    let home = match store() {
+        Ok(h) => Some(h),
+        Err(_) if super::hub_context().is_none() => None,
+        Err((msg, code)) => {
+            eprintln!("velac: {msg}");
+            return Err(code);
+        }
+    };
     let clusters = match clusters_file {
-        None => crate::cluster::Registry::new(home.as_ref())
-            .snapshot()
-            .map_err(|e| {
-                eprintln!("velac: cluster registry: {e}");
-                EXIT_FAIL
-            })?,
+        None => match &home {
+            Some(h) => crate::cluster::Registry::new(h.as_ref())
+                .snapshot()
+                .map_err(|e| {
+                    eprintln!("velac: cluster registry: {e}");
+                    EXIT_FAIL
+                })?,
+            None => ClusterSet::local_only(),
+        },
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| {
                 eprintln!("velac: cannot read {}: {e}", p.display());
@@ -150,10 +163,13 @@ pub(super) fn render_inputs(
         namespace: file.app.namespace.clone(),
         name: file.app.name.clone(),
     };
-    let last = home.status(&key).map_err(|e| {
-        eprintln!("velac: {e}");
-        EXIT_FAIL
-    })?;
+    let last = match &home {
+        Some(h) => h.status(&key).map_err(|e| {
+            eprintln!("velac: {e}");
+            EXIT_FAIL
+        })?,
+        None => None,
+    };
     let revision = last
         .and_then(|s| s.latest_revision)
         .map_or(1, |r| r.revision + 1);

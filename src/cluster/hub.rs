@@ -204,6 +204,7 @@ struct LeaseGuard {
     thread: Option<std::thread::JoinHandle<()>>,
     api: Arc<dyn ClusterApi>,
     name: String,
+    who: String,
 }
 
 impl Drop for LeaseGuard {
@@ -212,12 +213,13 @@ impl Drop for LeaseGuard {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let _ = self.api.delete(&ObjRef::new(
-            "coordination.k8s.io/v1",
-            "Lease",
-            NAMESPACE,
-            &self.name,
-        ));
+        // Only our own lease: after a stall, someone may have taken it over.
+        let r = ObjRef::new("coordination.k8s.io/v1", "Lease", NAMESPACE, &self.name);
+        if let Ok(Some(l)) = self.api.get(&r)
+            && l.pointer("/spec/holderIdentity").and_then(Json::as_str) == Some(self.who.as_str())
+        {
+            let _ = self.api.delete(&r);
+        }
     }
 }
 
@@ -426,7 +428,7 @@ impl Store for Hub {
             Err(e) => return Err(hub_err(e)),
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let (api, n, s) = (self.api.clone(), name.clone(), stop.clone());
+        let (api, n, s, me) = (self.api.clone(), name.clone(), stop.clone(), who.clone());
         let thread = std::thread::spawn(move || {
             let r = ObjRef::new("coordination.k8s.io/v1", "Lease", NAMESPACE, &n);
             let mut waited = Duration::ZERO;
@@ -437,7 +439,9 @@ impl Store for Hub {
                     continue;
                 }
                 waited = Duration::ZERO;
-                if let Ok(Some(mut l)) = api.get(&r) {
+                if let Ok(Some(mut l)) = api.get(&r)
+                    && l.pointer("/spec/holderIdentity").and_then(Json::as_str) == Some(me.as_str())
+                {
                     l["spec"]["renewTime"] = json!(micro_now());
                     let _ = api.replace(&l);
                 }
@@ -448,6 +452,7 @@ impl Store for Hub {
             thread: Some(thread),
             api: self.api.clone(),
             name,
+            who,
         }))
     }
 

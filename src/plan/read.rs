@@ -85,6 +85,9 @@ pub struct DefinitionRef {
 pub struct ClusterRef {
     /// Name.
     pub name: String,
+    /// Labels at planning time.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
     /// Endpoint at planning time.
     pub endpoint: String,
 }
