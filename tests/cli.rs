@@ -83,8 +83,11 @@ fn run_case(path: &Path, update: bool) -> Result<(), String> {
     let out = Command::new(env!("CARGO_BIN_EXE_velac"))
         .args(&args)
         .current_dir(&dir)
-        // An empty state directory: no joined clusters, nothing applied.
+        // An empty state directory: no joined clusters, nothing applied;
+        // no kubeconfig of the machine's (no `local` hub), no hub.
         .env("VELAC_HOME", dir.join(".velac-home"))
+        .env("KUBECONFIG", dir.join(".no-kubeconfig"))
+        .env_remove("VELAC_HUB")
         .output()
         .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);

@@ -355,6 +355,13 @@ pub(super) fn run(a: ApplyArgs) -> u8 {
         Ok(p) => p,
         Err(c) => return c,
     };
+    if !a.plan.join("plan.json").is_file() {
+        eprintln!(
+            "velac: {}: not a plan directory (no plan.json; make one with `velac plan APP -o DIR`)",
+            a.plan.display()
+        );
+        return EXIT_USAGE;
+    }
     let plan = match PlanDir::read(&a.plan) {
         Ok(p) => p,
         Err(e) => {
