@@ -156,6 +156,8 @@ fn export(a: ExportArgs) -> u8 {
             }),
         };
         match text {
+            // The first (usually only) document is moved, not copied.
+            Ok(t) if out.is_empty() => out = t,
             Ok(t) => out.push_str(&t),
             Err(errs) => {
                 eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));

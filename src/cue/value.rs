@@ -355,13 +355,28 @@ impl Value {
         Value::Str(Rc::from(s))
     }
 
-    /// A basic type.
+    /// A basic type. The plain ones (`int`, `string`, …) are shared: a
+    /// template names them in every instance, and a constraint is never
+    /// changed in place.
     pub fn kinds(k: Kinds) -> Value {
-        Value::Constraint(Rc::new(Constraint {
-            kinds: k,
-            bounds: Vec::new(),
-            validators: Vec::new(),
-        }))
+        thread_local! {
+            static PLAIN: std::cell::RefCell<Vec<(u16, Rc<Constraint>)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let shared = PLAIN.with(|p| {
+            let mut p = p.borrow_mut();
+            if let Some((_, c)) = p.iter().find(|(b, _)| *b == k.0) {
+                return c.clone();
+            }
+            let c = Rc::new(Constraint {
+                kinds: k,
+                bounds: Vec::new(),
+                validators: Vec::new(),
+            });
+            p.push((k.0, c.clone()));
+            c
+        });
+        Value::Constraint(shared)
     }
 
     /// True for bottom.

@@ -101,7 +101,13 @@ impl Engine {
         }
     }
 
-    fn allowed(&self, v: VId, g: Gid, label: Label, seen: &mut Vec<Gid>) -> bool {
+    fn allowed(
+        &self,
+        v: VId,
+        g: Gid,
+        label: Label,
+        seen: &mut smallvec::SmallVec<[Gid; 8]>,
+    ) -> bool {
         if seen.contains(&g) {
             return false;
         }
@@ -156,7 +162,7 @@ impl Engine {
             }
             let ok = required
                 .iter()
-                .all(|&g| self.allowed(v, g, label, &mut Vec::new()));
+                .all(|&g| self.allowed(v, g, label, &mut smallvec::SmallVec::new()));
             if !ok {
                 let mut spans: Vec<_> = self.v(a).conjuncts.iter().map(|c| c.span).collect();
                 spans.sort();

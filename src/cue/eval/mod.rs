@@ -533,16 +533,23 @@ impl Engine {
         out
     }
 
-    /// True when `a` is a strict ancestor of `v`.
+    /// True when `a` is a strict ancestor of `v`. Depths are fixed at
+    /// allocation (parent's + 1), so only the ancestor at `a`'s depth can be
+    /// `a`: climb to it and compare once.
     pub(crate) fn is_ancestor(&self, a: VId, v: VId) -> bool {
-        let mut cur = self.v(v).parent;
-        while let Some(c) = cur {
-            if c == a {
-                return true;
-            }
-            cur = self.v(c).parent;
+        let (da, mut d) = (self.v(a).depth, self.v(v).depth);
+        if da >= d {
+            return false;
         }
-        false
+        let mut cur = v;
+        while d > da {
+            match self.v(cur).parent {
+                Some(p) => cur = p,
+                None => return false,
+            }
+            d -= 1;
+        }
+        cur == a
     }
 
     /// Records an error on a vertex (the first real error wins over incomplete ones).

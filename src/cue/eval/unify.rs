@@ -74,11 +74,11 @@ impl Engine {
         for i in 0..n {
             let c = self.v(v).conjuncts[i].clone();
             let err_before = self.v(v).err.clone();
-            self.process(v, c.clone());
+            self.process(v, c);
             if self.cycle_hit.take().is_some() {
                 // What a cyclic conjunct concluded is not final: retry it last.
                 self.vm(v).err = err_before;
-                retry.push(c);
+                retry.push(self.v(v).conjuncts[i].clone());
             }
         }
         for c in retry {
@@ -127,11 +127,17 @@ impl Engine {
             // allocation (four) would waste most of the memory of a run.
             cs.reserve_exact(cs.len().max(1));
         }
-        cs.push(c.clone());
+        // Only a vertex being expanded needs its own copy to process now.
         match st {
-            Status::Unprocessed => {}
-            Status::Expanding => self.process(v, c),
-            Status::Expanded => self.reset(v),
+            Status::Unprocessed => cs.push(c),
+            Status::Expanding => {
+                cs.push(c.clone());
+                self.process(v, c);
+            }
+            Status::Expanded => {
+                cs.push(c);
+                self.reset(v);
+            }
         }
     }
 
