@@ -11,7 +11,7 @@
 #[path = "support/clusters.rs"]
 mod clusters;
 
-use clusters::{Backend, Readiness, ok, plan, text};
+use clusters::{Backend, Readiness, apply, apply_until_staging, ok, plan, text};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -31,15 +31,6 @@ fn guard() -> Option<std::sync::MutexGuard<'static, ()>> {
 }
 
 const APP: &str = "examples/multicluster/app.yaml";
-const FAST: [&str; 4] = ["--poll", "200ms", "--timeout", "60s"];
-
-fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["apply", dir.to_str().unwrap(), "--yes"];
-    args.extend(FAST);
-    args.extend(extra);
-    b.velac(&args)
-}
-
 fn joined(tag: &str) -> Backend {
     let b = Backend::new(tag);
     for c in clusters::CLUSTERS {
@@ -200,36 +191,7 @@ fn a_killed_apply_is_resumed_and_converges() {
     let dir = b.dir.join("plan");
     plan(&b, Path::new(APP), &dir);
     // No readiness yet: the apply waits in deploy-staging; kill it there.
-    let mut child = b
-        .command(&[
-            "apply",
-            dir.to_str().unwrap(),
-            "--yes",
-            "--poll",
-            "100ms",
-            "--timeout",
-            "60s",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while b
-        .get(
-            "cluster-staging",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .is_none()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the apply never reached staging"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mut child = apply_until_staging(&b, &dir);
     std::thread::sleep(std::time::Duration::from_millis(300));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -281,34 +243,8 @@ fn a_second_apply_is_refused_while_one_runs() {
     let b = joined("concurrent");
     let dir = b.dir.join("plan");
     plan(&b, Path::new(APP), &dir);
-    let mut first = b
-        .command(&[
-            "apply",
-            dir.to_str().unwrap(),
-            "--yes",
-            "--poll",
-            "100ms",
-            "--timeout",
-            "60s",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the first holds the lock (it is waiting for readiness).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while b
-        .get(
-            "cluster-staging",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .is_none()
-    {
-        assert!(std::time::Instant::now() < deadline);
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    // The first holds the lock while it waits for readiness.
+    let mut first = apply_until_staging(&b, &dir);
     let second = apply(&b, &dir, &[]);
     first.kill().unwrap();
     first.wait().unwrap();

@@ -8,7 +8,7 @@
 #[path = "support/clusters.rs"]
 mod clusters;
 
-use clusters::{Backend, Readiness, ok, plan, text};
+use clusters::{Backend, Readiness, apply, ok, plan, text};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -31,18 +31,6 @@ fn hub_object(b: &Backend, api: &str, kind: &str, name: &str) -> Option<Value> {
         .as_ref()
         .unwrap()
         .object(api, kind, Some("vela-system"), name)
-}
-
-fn apply(b: &Backend, dir: &Path) -> std::process::Output {
-    b.velac(&[
-        "apply",
-        dir.to_str().unwrap(),
-        "--yes",
-        "--poll",
-        "100ms",
-        "--timeout",
-        "30s",
-    ])
 }
 
 #[test]
@@ -76,7 +64,7 @@ fn scenario_with_state_in_the_hub() {
     let dir = b.dir.join("plan");
     plan(&b, Path::new("examples/multicluster/app.yaml"), &dir);
     let _ready = Readiness::start(&b, "example-app");
-    let out = ok(&apply(&b, &dir));
+    let out = ok(&apply(&b, &dir, &[]));
     assert!(
         out.contains("workflow suspended at manual-approval"),
         "{out}"
@@ -104,7 +92,7 @@ fn scenario_with_state_in_the_hub() {
         ok(&b.velac(&["workflow", "resume", "example-app"])),
         "Successfully resume workflow: example-app\n"
     );
-    ok(&apply(&b, &dir));
+    ok(&apply(&b, &dir, &[]));
     let status = ok(&b.velac(&["status", "example-app"]));
     assert!(
         status.contains("Details:      running") && status.contains("Message: Ready:3/3"),
@@ -132,7 +120,7 @@ fn hub_locks_are_leases_refused_while_held_and_taken_over_when_expired() {
         "metadata": {"name": "velac-lock.default.example-app", "namespace": "vela-system"},
         "spec": {"holderIdentity": "pid 7 on ci-runner-3 (user ci, `velac apply`)", "leaseDurationSeconds": 30, "renewTime": now}
     }));
-    let refused = apply(&b, &dir);
+    let refused = apply(&b, &dir, &[]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(
         text(&refused)
@@ -151,7 +139,7 @@ fn hub_locks_are_leases_refused_while_held_and_taken_over_when_expired() {
     lease["spec"]["renewTime"] = json!("2026-01-01T00:00:00.000000Z");
     hub.insert(lease);
     let _ready = Readiness::start(&b, "example-app");
-    let out = ok(&apply(&b, &dir));
+    let out = ok(&apply(&b, &dir, &[]));
     assert!(
         out.contains("workflow suspended at manual-approval"),
         "{out}"

@@ -8,7 +8,7 @@
 #[path = "support/clusters.rs"]
 mod clusters;
 
-use clusters::{Backend, Readiness, ok, text};
+use clusters::{Backend, Readiness, apply, ok, text};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -51,20 +51,6 @@ fn plan(b: &Backend, app: &Path, out: &str) -> PathBuf {
     let dir = b.dir.join(out);
     ok(&b.velac(&["plan", app.to_str().unwrap(), "-o", dir.to_str().unwrap()]));
     dir
-}
-
-fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "apply",
-        dir.to_str().unwrap(),
-        "--yes",
-        "--poll",
-        "100ms",
-        "--timeout",
-        "30s",
-    ];
-    args.extend(extra);
-    b.velac(&args)
 }
 
 fn webservice(name: &str) -> String {

@@ -380,14 +380,7 @@ impl Store for Hub {
 
     fn lock_run(&self, app: &AppKey, command: &str) -> Result<Box<dyn Any + Send>, StateError> {
         let name = format!("velac-lock.{}.{}", app.namespace, app.name);
-        let who = format!(
-            "pid {} on {} (user {}, `{command}`, since {})",
-            std::process::id(),
-            std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map_or_else(|_| "?".into(), |h| h.trim().to_string()),
-            std::env::var("USER").unwrap_or_else(|_| "?".into()),
-            crate::state::status::now()
-        );
+        let who = crate::state::holder(command);
         let lease = |rv: Option<&Json>| {
             let mut l = json!({
                 "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",

@@ -262,13 +262,7 @@ impl Home {
                 Err(std::fs::TryLockError::Error(e)) => return Err(StateError::Io(path, e)),
             }
         }
-        let who = format!(
-            "pid {} on {} (user {}, `{command}`, since {})",
-            std::process::id(),
-            hostname(),
-            std::env::var("USER").unwrap_or_else(|_| "?".into()),
-            status::now()
-        );
+        let who = holder(command);
         f.set_len(0).map_err(io(&path))?;
         f.rewind().map_err(io(&path))?;
         f.write_all(who.as_bytes()).map_err(io(&path))?;
@@ -399,6 +393,18 @@ impl Store for Home {
 #[derive(Debug)]
 pub struct Lock {
     _file: File,
+}
+
+/// Who holds a lock: pid, host, user, command and since when (shown to
+/// whoever is refused).
+pub fn holder(command: &str) -> String {
+    format!(
+        "pid {} on {} (user {}, `{command}`, since {})",
+        std::process::id(),
+        hostname(),
+        std::env::var("USER").unwrap_or_else(|_| "?".into()),
+        status::now()
+    )
 }
 
 fn hostname() -> String {

@@ -15,7 +15,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -280,4 +280,56 @@ pub fn ok(o: &Output) -> String {
 /// Plans `app` into `dir` (relative to the repository).
 pub fn plan(b: &Backend, app: &Path, dir: &Path) -> String {
     ok(&b.velac(&["plan", app.to_str().unwrap(), "-o", dir.to_str().unwrap()]))
+}
+
+/// `velac apply DIR --yes`, polling fast, with `extra` flags.
+pub fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "apply",
+        dir.to_str().unwrap(),
+        "--yes",
+        "--poll",
+        "100ms",
+        "--timeout",
+        "60s",
+    ];
+    args.extend(extra);
+    b.velac(&args)
+}
+
+/// Starts the scenario's apply in the background and returns once it has
+/// written hello-world-server to staging; without readiness it then waits
+/// there, holding the lock.
+pub fn apply_until_staging(b: &Backend, dir: &Path) -> Child {
+    let child = b
+        .command(&[
+            "apply",
+            dir.to_str().unwrap(),
+            "--yes",
+            "--poll",
+            "100ms",
+            "--timeout",
+            "60s",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b
+        .get(
+            "cluster-staging",
+            "apps/v1",
+            "Deployment",
+            "default",
+            "hello-world-server",
+        )
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the apply never reached staging"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
 }
