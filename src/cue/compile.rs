@@ -440,7 +440,7 @@ impl Compiler {
             A::Null => ExprKind::Null,
             A::Bool(b) => ExprKind::Bool(*b),
             A::Number(s) => match Num::parse_literal(s) {
-                Some(n) => ExprKind::Num(n),
+                Some(n) => ExprKind::Num(Rc::new(n)),
                 None => {
                     self.err(span, format!("invalid number literal {s}"));
                     ExprKind::Bottom

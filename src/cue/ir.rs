@@ -112,7 +112,7 @@ pub enum ExprKind {
     /// `true`/`false`
     Bool(bool),
     /// A number literal.
-    Num(Num),
+    Num(Rc<Num>),
     /// A string literal.
     Str(Rc<str>),
     /// A bytes literal.

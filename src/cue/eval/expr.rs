@@ -37,7 +37,7 @@ impl Engine {
             ),
             ExprKind::Null => Value::Null,
             ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Num(n) => Value::num(n.clone()),
+            ExprKind::Num(n) => Value::Num(n.clone()),
             ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Bytes(b) => Value::Bytes(b.clone()),
             ExprKind::Type(p) => predecl_constraint(*p),

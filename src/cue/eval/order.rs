@@ -95,15 +95,16 @@ impl OrderSource {
     }
 
     /// Labels in declaration order (dynamic fields at their declaration).
-    fn labels(&self, eng: &Engine) -> Vec<Label> {
+    /// Inline for the usual small struct: export asks for them per struct.
+    fn labels(&self, eng: &Engine) -> smallvec::SmallVec<[Label; 16]> {
         match &self.kind {
             Kind::Const(e) => match &e.kind {
                 ExprKind::ConstStruct(fields) => fields.iter().map(|(l, _)| *l).collect(),
-                _ => Vec::new(),
+                _ => smallvec::SmallVec::new(),
             },
             Kind::Shared(w) => eng.v(*w).arcs.iter().map(|&a| eng.v(a).label).collect(),
             Kind::Lit(lit) => {
-                let mut out = Vec::new();
+                let mut out = smallvec::SmallVec::new();
                 for (i, d) in lit.decls.iter().enumerate() {
                     match d {
                         Decl::Field { label, .. } => out.push(*label),
