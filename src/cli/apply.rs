@@ -35,7 +35,8 @@ pub(super) struct ApplyArgs {
     /// Take over fields other field managers own.
     #[arg(long)]
     force_conflicts: bool,
-    /// Apply even if the plan is older than the last applied revision.
+    /// Apply a stale plan: older than the last applied revision, made by
+    /// another velac, or for a cluster registry that changed since.
     #[arg(long)]
     allow_stale: bool,
     /// Events as text lines or JSON lines.
