@@ -121,3 +121,39 @@ fn deep_nesting_is_an_error() {
         );
     }
 }
+
+/// Plan-shaped JSON: the applier reads plans written by anyone (or edited by
+/// hand); a bad one is an error, never a panic.
+fn plan_json() -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        Just(r#""formatVersion": 1"#.to_string()),
+        Just(r#""formatVersion": "1""#.to_string()),
+        Just(r#""velacVersion": "0.1.0""#.to_string()),
+        Just(r#""application": {"name": "a", "namespace": "d"}"#.to_string()),
+        Just(r#""application": []"#.to_string()),
+        Just(r#""revision": {"name": "a-v1", "number": 1, "hash": "h"}"#.to_string()),
+        Just(r#""revision": {"number": -1}"#.to_string()),
+        Just(r#""inputsDigest": "x""#.to_string()),
+        Just(r#""mode": {"steps": "DAG", "subSteps": "DAG"}"#.to_string()),
+        Just(r#""definitions": []"#.to_string()),
+        Just(r#""clusters": [{"name": "c", "endpoint": "e"}]"#.to_string()),
+        Just(r#""steps": []"#.to_string()),
+        Just(r#""steps": [{"id": "i", "name": "s", "type": "deploy", "placements": [{"cluster": "c", "namespace": "", "env": null, "objects": [{"apiVersion": "v1", "kind": "ConfigMap", "namespace": "d", "name": "n", "component": "c", "trait": null, "outputName": null, "digest": "sha256:0", "path": "c/d/x.yaml"}]}]}]"#.to_string()),
+        Just(r#""steps": [{"subSteps": 3}]"#.to_string()),
+        "[a-z\"{}\\[\\]:, 0-9]{0,20}",
+    ];
+    prop::collection::vec(field, 0..10).prop_map(|fs| format!("{{{}}}", fs.join(", ")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn plan_files_never_panic(plan in plan_json(), object in "[a-z:{}\\[\\] \n-]{0,40}") {
+        let files = vec![
+            ("plan.json".to_string(), plan),
+            ("c/d/x.yaml".to_string(), object),
+        ];
+        let _ = velac::plan::read::PlanDir::from_files(files, std::path::Path::new("p"));
+    }
+}
