@@ -31,7 +31,7 @@ macro_rules! report {
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -57,18 +57,9 @@ const OVERRIDES: [(&str, &str); 2] = [
     ),
 ];
 
-fn velac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_velac"))
-        .args(args)
-        .current_dir(ROOT)
-        // No state directory: no joined clusters, nothing applied.
-        .env(
-            "VELAC_HOME",
-            std::env::temp_dir().join("velac-tests-no-home"),
-        )
-        .output()
-        .expect("runs velac")
-}
+#[path = "support/offline.rs"]
+mod offline;
+use offline::velac;
 
 /// The names of the definitions in `definitions/<dir>/`, sorted.
 fn definitions(dir: &str) -> Vec<String> {

@@ -11,7 +11,6 @@
 //! `expected.yaml` files.
 
 use std::path::Path;
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -36,18 +35,9 @@ fn quick_start() -> (String, String) {
     (cmds[0].to_string(), cmds[1].to_string())
 }
 
-fn velac(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_velac"))
-        .args(args)
-        .current_dir(ROOT)
-        // No state directory: no joined clusters, nothing applied.
-        .env(
-            "VELAC_HOME",
-            std::env::temp_dir().join("velac-tests-no-home"),
-        )
-        .output()
-        .expect("runs velac")
-}
+#[path = "support/offline.rs"]
+mod offline;
+use offline::velac;
 
 /// Runs velac and compares stdout with a golden file.
 fn check_golden(args: &[&str], golden: &Path) {

@@ -2,22 +2,12 @@
 //! reruns, and plan directories that are never confused with anything else.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn velac(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_velac"))
-        .args(args)
-        .current_dir(ROOT)
-        // No state directory: no joined clusters, nothing applied.
-        .env(
-            "VELAC_HOME",
-            std::env::temp_dir().join("velac-tests-no-home"),
-        )
-        .output()
-        .expect("runs velac")
-}
+#[path = "support/offline.rs"]
+mod offline;
+use offline::velac;
 
 fn temp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("velac-plan-{}-{tag}", std::process::id()));
