@@ -232,9 +232,11 @@ fn meet_disj(x: &Disj, y: &Disj) -> Value {
     let mut last_err = None;
     for (a, fa) in &x.items {
         for (b, fb) in &y.items {
-            let m = meet(a, b);
+            // Most failed alternatives are dropped: their message is only
+            // written when every alternative fails (below).
+            let m = quietly(|| meet(a, b));
             if m.is_bottom() {
-                last_err = Some(m);
+                last_err = Some((a, b));
                 continue;
             }
             let flag = (*fa || !x.marked) && (*fb || !y.marked);
@@ -245,7 +247,10 @@ fn meet_disj(x: &Disj, y: &Disj) -> Value {
         }
     }
     match out.len() {
-        0 => last_err.unwrap_or_else(|| Value::err("empty disjunction", vec![])),
+        0 => match last_err {
+            Some((a, b)) => meet(a, b),
+            None => Value::err("empty disjunction", vec![]),
+        },
         1 => out.pop().map(|(v, _)| v).unwrap_or(Value::Top),
         _ => {
             let marked = x.marked || y.marked;
@@ -726,7 +731,26 @@ pub fn check_validator(shown: &str, data: Data, val: &Validator) -> Result<(), V
     }
 }
 
+thread_local! {
+    /// Set while a failure's message would be thrown away (see [`quietly`]).
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static QUIET_MISMATCH: Value = Value::err("conflicting values", vec![]);
+}
+
+/// Runs `f` with conflict messages left unwritten: a conflict is still a
+/// bottom, but a shared one. `meet` is pure, so the caller can run it again
+/// for the message it keeps.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let outer = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(outer));
+    out
+}
+
 fn mismatch(a: &Value, b: &Value) -> Value {
+    if QUIET.with(|q| q.get()) {
+        return QUIET_MISMATCH.with(Value::clone);
+    }
     let (ka, kb) = (a.kind(), b.kind());
     if ka.intersects(kb) {
         Value::err(format!("conflicting values {b} and {a}"), vec![])

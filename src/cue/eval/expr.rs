@@ -286,18 +286,12 @@ impl Engine {
                 }
                 match self.lookup_arc(w, label) {
                     Some(a) if self.v(a).arc_type == ArcType::Regular => Value::Vertex(a),
-                    Some(_) => Value::incomplete(
-                        format!("cannot reference optional field: {}", label.selector()),
-                        vec![span],
-                    ),
+                    Some(_) => self.missing_field(true, label, span),
                     None => {
                         if let Some(e) = self.v(w).err.clone() {
                             return Value::Bottom(e);
                         }
-                        Value::incomplete(
-                            format!("undefined field: {}", label.selector()),
-                            vec![span],
-                        )
+                        self.missing_field(false, label, span)
                     }
                 }
             }
@@ -315,6 +309,26 @@ impl Engine {
                 vec![span],
             ),
         }
+    }
+
+    /// The incomplete error of selecting an absent or optional field. Existence
+    /// tests (`x.f != _|_`) make the same one at the same place once per
+    /// instance of a template, so it is built once and shared.
+    fn missing_field(&mut self, optional: bool, label: Label, span: Span) -> Value {
+        let key = (optional, label, span);
+        if let Some(b) = self.missing.get(&key) {
+            return Value::Bottom(b.clone());
+        }
+        let msg = if optional {
+            format!("cannot reference optional field: {}", label.selector())
+        } else {
+            format!("undefined field: {}", label.selector())
+        };
+        let v = Value::incomplete(msg, vec![span]);
+        if let Value::Bottom(b) = &v {
+            self.missing.insert(key, b.clone());
+        }
+        v
     }
 
     fn index(&mut self, base: Value, idx: Value, span: Span) -> Value {

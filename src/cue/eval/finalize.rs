@@ -448,9 +448,13 @@ struct TextSink {
 
 impl TextSink {
     fn newline(&mut self) {
+        const SPACES: &str = "                                                                ";
         self.out.push('\n');
-        for _ in 0..self.open.len() {
-            self.out.push_str("    ");
+        let mut n = self.open.len() * 4;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
         }
     }
 
@@ -512,23 +516,49 @@ impl Sink for TextSink {
     }
 }
 
-/// JSON string quoting as CUE prints it (no HTML escaping).
+/// JSON string quoting as CUE prints it (no HTML escaping). Runs that need no
+/// escape are copied whole: output is mostly such runs.
 fn json_quote(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
+    let b = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        // U+2028 and U+2029 are E2 80 A8 / E2 80 A9 in UTF-8.
+        let special = c < 0x20
+            || c == b'"'
+            || c == b'\\'
+            || (c == 0xE2
+                && b.get(i + 1) == Some(&0x80)
+                && matches!(b.get(i + 2), Some(0xA8 | 0xA9)));
+        if !special {
+            i += 1;
+            continue;
         }
+        out.push_str(&s[run..i]);
+        let width = if c == 0xE2 { 3 } else { 1 };
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            0xE2 => out.push_str(if b[i + 2] == 0xA8 {
+                "\\u2028"
+            } else {
+                "\\u2029"
+            }),
+            c => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{:04x}", c);
+            }
+        }
+        i += width;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }

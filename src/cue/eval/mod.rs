@@ -415,6 +415,9 @@ pub struct Engine {
     sole_ref: Option<VId>,
     /// (expression, environment) of temporary vertices, by vertex.
     temp_keys: crate::cue::fxhash::FxHashMap<VId, (usize, usize)>,
+    /// Shared "undefined field" / "cannot reference optional field" errors, by
+    /// (optional, label, position); see `Engine::missing_field`.
+    missing: crate::cue::fxhash::FxHashMap<(bool, Label, Span), Rc<Bottom>>,
     /// Vertices on the path of the walk in progress (export, error search, data,
     /// formatting); see [`Engine::walk_enter`].
     walk: Vec<VId>,

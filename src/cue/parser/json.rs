@@ -7,6 +7,8 @@ use crate::cue::ast::*;
 use crate::source::{FileId, Span};
 
 pub(super) struct Reader<'a> {
+    /// The source text; `src` is its bytes.
+    pub(super) text: &'a str,
     pub(super) src: &'a [u8],
     pub(super) pos: usize,
     pub(super) file: FileId,
@@ -98,8 +100,10 @@ impl Reader<'_> {
                 {
                     self.pos += 1;
                 }
-                let text = String::from_utf8_lossy(&self.src[start..self.pos]).into_owned();
-                ExprKind::Number(text)
+                match self.text.get(start..self.pos) {
+                    Some(t) => ExprKind::Number(t.to_string()),
+                    None => return self.fail("invalid number"),
+                }
             }
             None => return self.fail("unexpected end of JSON"),
         };
@@ -118,14 +122,23 @@ impl Reader<'_> {
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\')
                 .unwrap_or(rest.len());
-            out.push_str(&String::from_utf8_lossy(&rest[..run]));
+            // Quotes and backslashes are ASCII, so the run ends on a character boundary.
+            let Some(text) = self.text.get(self.pos..self.pos + run) else {
+                return self.fail("invalid string");
+            };
             self.pos += run;
             match self.src.get(self.pos) {
+                Some(b'"') if out.is_empty() => {
+                    self.pos += 1;
+                    return Ok(text.to_string());
+                }
                 Some(b'"') => {
+                    out.push_str(text);
                     self.pos += 1;
                     return Ok(out);
                 }
                 Some(b'\\') => {
+                    out.push_str(text);
                     let e = self.src.get(self.pos + 1).copied().unwrap_or(b'"');
                     self.pos += 2;
                     match e {

@@ -476,6 +476,7 @@ impl<'a> Builder<'a> {
             return Ok(None);
         };
         let mut r = json::Reader {
+            text: self.src,
             src: self.src.as_bytes(),
             pos: j.as_span().start(),
             file: self.file,
