@@ -68,7 +68,7 @@ impl Engine {
         }
         let vx = self.v(v);
         if vx.is_struct {
-            if vx.arcs.iter().all(|&a| self.v(a).label.is_hidden()) {
+            if vx.arcs.iter().all(|r| r.label.is_hidden()) {
                 out.push_str("{}");
                 return;
             }
@@ -81,7 +81,7 @@ impl Engine {
         if let Some(info) = &vx.list {
             let open = !info.tails.is_empty();
             let tails = info.tails.clone();
-            let arcs = vx.arcs.clone();
+            let arcs = vx.arc_ids();
             let mut tail_types = Vec::new();
             for t in &tails {
                 if let (Some(e), Some(env)) = (&t.expr, &t.env) {

@@ -64,9 +64,9 @@ impl Engine {
                             let n = vx
                                 .arcs
                                 .iter()
-                                .filter(|&&a| {
-                                    self.v(a).arc_type == ArcType::Regular
-                                        && self.v(a).label.is_regular()
+                                .filter(|r| {
+                                    self.v(r.id).arc_type == ArcType::Regular
+                                        && r.label.is_regular()
                                 })
                                 .count();
                             Value::num(Num::int(n as i64))
@@ -179,7 +179,7 @@ impl Engine {
 
     fn data_of_vertex(&mut self, w: VId, span: Span) -> Result<Data, Rc<Bottom>> {
         if self.v(w).list.is_some() {
-            let arcs = self.v(w).arcs.clone();
+            let arcs = self.v(w).arc_ids();
             let mut out = Vec::with_capacity(arcs.len());
             for a in arcs {
                 out.push(self.data_walk(Value::Vertex(a), span)?);
@@ -246,14 +246,14 @@ impl Engine {
                 }));
                 for (i, it) in items.iter().enumerate() {
                     let a = self.build_data(Some(v), Label::Index(i as u32), it);
-                    self.vm(v).arcs.push(a);
+                    self.push_arc(v, a);
                 }
             }
             Data::Struct(fields) => {
                 self.vm(v).is_struct = true;
                 for (k, it) in fields {
                     let a = self.build_data(Some(v), Label::string(k), it);
-                    self.vm(v).arcs.push(a);
+                    self.push_arc(v, a);
                 }
             }
             scalar => {
@@ -290,14 +290,14 @@ impl Engine {
                 }));
                 for (i, it) in items.iter().enumerate() {
                     let a = self.build_json(Some(v), Label::Index(i as u32), it);
-                    self.vm(v).arcs.push(a);
+                    self.push_arc(v, a);
                 }
             }
             serde_json::Value::Object(m) => {
                 self.vm(v).is_struct = true;
                 for (k, it) in m {
                     let a = self.build_json(Some(v), Label::string(k), it);
-                    self.vm(v).arcs.push(a);
+                    self.push_arc(v, a);
                 }
             }
             scalar => self.vm(v).value = json_scalar(scalar),

@@ -154,7 +154,7 @@ impl Engine {
             return;
         }
         let required = st.required.clone();
-        let arcs = self.v(v).arcs.clone();
+        let arcs = self.v(v).arc_ids();
         for a in arcs {
             let label = self.v(a).label;
             if !matches!(label, Label::Str(_)) {

@@ -486,7 +486,7 @@ impl Engine {
                 let la: Vec<VId> = vx
                     .arcs
                     .iter()
-                    .copied()
+                    .map(|r| r.id)
                     .filter(|&a| {
                         self.v(a).arc_type == super::ArcType::Regular
                             && self.v(a).label.is_regular()
@@ -495,7 +495,7 @@ impl Engine {
                 let lb: Vec<VId> = vy
                     .arcs
                     .iter()
-                    .copied()
+                    .map(|r| r.id)
                     .filter(|&a| {
                         self.v(a).arc_type == super::ArcType::Regular
                             && self.v(a).label.is_regular()

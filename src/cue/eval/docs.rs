@@ -131,7 +131,7 @@ impl Engine {
                 t.open_list = true;
                 t.tail = self.tail_value(v, &info);
             }
-            let arcs = self.v(v).arcs.clone();
+            let arcs = self.v(v).arc_ids();
             for (i, a) in arcs.into_iter().enumerate() {
                 let sub = self.doc_children(a, depth + 1);
                 if !sub.is_empty() {

@@ -459,7 +459,7 @@ impl Engine {
         }
         for (i, el) in elems.into_iter().enumerate() {
             let a = self.alloc(Some(t), Label::Index(i as u32));
-            self.vm(t).arcs.push(a);
+            self.push_arc(t, a);
             self.vm(a).arc_type = ArcType::Regular;
             self.vm(a).conjuncts.push(Conjunct::value(el, span));
         }
@@ -478,7 +478,7 @@ impl Engine {
                         vec![span],
                     ));
                 }
-                Ok(self.v(w).arcs.clone())
+                Ok(self.v(w).arc_ids())
             }
             Value::Bottom(b) => Err(b),
             Value::Top | Value::Constraint(_) | Value::Disj(_) => Err(bottom(
@@ -1008,7 +1008,7 @@ impl Engine {
                     return Err(e.clone());
                 }
                 if self.v(w).list.is_some() {
-                    let arcs = self.v(w).arcs.clone();
+                    let arcs = self.v(w).arc_ids();
                     return Ok(arcs
                         .into_iter()
                         .enumerate()

@@ -103,7 +103,7 @@ impl Engine {
             return self.export_struct(v, sink, errs);
         }
         if vx.list.is_some() {
-            let arcs = vx.arcs.clone();
+            let arcs = vx.arc_ids();
             let mut ok = true;
             sink.begin_array();
             for a in arcs {
@@ -260,7 +260,7 @@ impl Engine {
         {
             return Some(b.clone());
         }
-        let arcs = self.v(v).arcs.clone();
+        let arcs = self.v(v).arc_ids();
         for a in arcs {
             let at = self.v(a).arc_type;
             if at == ArcType::Optional {
@@ -306,7 +306,7 @@ impl Engine {
                 let w = self.deref(w);
                 let vx = self.v(w);
                 if vx.is_struct {
-                    let arcs: Vec<VId> = vx.arcs.clone();
+                    let arcs: Vec<VId> = vx.arc_ids();
                     let mut parts = Vec::new();
                     for a in arcs {
                         let (l, at) = (self.v(a).label, self.v(a).arc_type);
@@ -323,7 +323,7 @@ impl Engine {
                     }
                     format!("{{{}}}", parts.join(","))
                 } else if vx.list.is_some() {
-                    let arcs = vx.arcs.clone();
+                    let arcs = vx.arc_ids();
                     let open = vx.list.as_ref().is_some_and(|l| !l.tails.is_empty());
                     let mut parts: Vec<String> = arcs
                         .iter()

@@ -283,8 +283,9 @@ pub struct Vertex {
     pub conjuncts: smallvec::SmallVec<[Conjunct; 1]>,
     /// Accumulated scalar value (`Top` for structs and lists).
     pub value: Value,
-    /// Children, in insertion order.
-    pub arcs: Vec<VId>,
+    /// Children, in insertion order, with their labels beside them: lookups
+    /// by label are among the engine's most frequent operations.
+    pub arcs: Vec<ArcRef>,
     /// A list literal was unified in.
     pub list: Option<Box<ListInfo>>,
     /// Closedness groups.
@@ -299,6 +300,22 @@ pub struct Vertex {
     pub order: Vec<order::OrderSource>,
     /// Everything else.
     pub ext: Option<Box<Extra>>,
+}
+
+/// A child of a vertex and its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArcRef {
+    /// The child.
+    pub id: VId,
+    /// Its label (the child's own `label`).
+    pub label: Label,
+}
+
+impl Vertex {
+    /// The children, in insertion order (a copy: the caller may change the vertex).
+    pub fn arc_ids(&self) -> Vec<VId> {
+        self.arcs.iter().map(|r| r.id).collect()
+    }
 }
 
 /// The parts of a vertex few vertices need.

@@ -102,7 +102,7 @@ impl OrderSource {
                 ExprKind::ConstStruct(fields) => fields.iter().map(|(l, _)| *l).collect(),
                 _ => smallvec::SmallVec::new(),
             },
-            Kind::Shared(w) => eng.v(*w).arcs.iter().map(|&a| eng.v(a).label).collect(),
+            Kind::Shared(w) => eng.v(*w).arcs.iter().map(|r| r.label).collect(),
             Kind::Lit(lit) => {
                 let mut out = smallvec::SmallVec::new();
                 for (i, d) in lit.decls.iter().enumerate() {
@@ -281,7 +281,7 @@ impl Engine {
     /// The arcs of `v` in the order CUE exports them.
     pub(crate) fn field_order(&self, v: VId) -> Vec<VId> {
         let vx = self.v(v);
-        let arcs = vx.arcs.clone();
+        let arcs = vx.arc_ids();
         let order: &[OrderSource] = &vx.order;
         if arcs.len() <= 1 || order.is_empty() || vx.list.is_some() {
             return arcs;

@@ -553,7 +553,7 @@ impl Engine {
         };
         let pos = self.order_ref.unwrap_or(span);
         self.push_order(v, super::order::OrderSource::shared(w, pos, cc.explicit));
-        let arcs = self.v(w).arcs.clone();
+        let arcs = self.v(w).arc_ids();
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
             if let (Some(t), true) = (cc.target, is_struct) {
@@ -1051,7 +1051,7 @@ impl Engine {
         if info.tails.iter().all(|t| t.expr.is_none()) {
             return;
         }
-        let arcs = self.v(v).arcs.clone();
+        let arcs = self.v(v).arc_ids();
         for a in arcs {
             let Label::Index(i) = self.v(a).label else {
                 continue;
@@ -1093,7 +1093,7 @@ impl Engine {
             return a;
         }
         let a = self.alloc(Some(v), label);
-        self.vm(v).arcs.push(a);
+        self.vm(v).arcs.push(super::ArcRef { id: a, label });
         if self.v(v).arcs.len() > ARC_INDEX_MIN {
             // Large structs (a root with a thousand components) get a label index.
             let mut idx = self
@@ -1103,8 +1103,8 @@ impl Engine {
                 .and_then(|x| x.arc_index.take())
                 .unwrap_or_default();
             if idx.is_empty() {
-                for &b in &self.v(v).arcs {
-                    idx.insert(self.v(b).label, b);
+                for r in &self.v(v).arcs {
+                    idx.insert(r.label, r.id);
                 }
             } else {
                 idx.insert(label, a);
@@ -1125,7 +1125,13 @@ impl Engine {
         {
             return idx.get(&label).copied();
         }
-        vx.arcs.iter().copied().find(|&a| self.v(a).label == label)
+        vx.arcs.iter().find(|r| r.label == label).map(|r| r.id)
+    }
+
+    /// Adds `a`, a child of `v`, after the existing arcs.
+    pub(crate) fn push_arc(&mut self, v: VId, a: VId) {
+        let label = self.v(a).label;
+        self.vm(v).arcs.push(super::ArcRef { id: a, label });
     }
 
     /// Looks up an arc after expanding `v` (its patterns applied).
@@ -1149,7 +1155,7 @@ impl Engine {
         if self.v(v).patterns().is_empty() {
             return;
         }
-        let arcs = self.v(v).arcs.clone();
+        let arcs = self.v(v).arc_ids();
         for a in arcs {
             self.ensure_patterns(v, a);
         }
