@@ -310,6 +310,12 @@ pub enum ExprKind {
     Alias(Ident, Box<Expr>),
     /// `(expr)`; kept so that `(a|b)` stays one operand for defaults.
     Paren(Box<Expr>),
+    /// A struct literal written in strict JSON, as its source text (the node's
+    /// span says where it starts). Data-heavy files are mostly such literals:
+    /// kept as text, they cost one allocation instead of a tree, and the
+    /// compiler reads them straight into constant data. `parser::expand_json`
+    /// gives the tree form for other readers.
+    JsonText(Box<str>),
     /// A struct literal written in strict JSON: keys (with their spans) and values.
     JsonObject(Vec<(String, Span, Expr)>),
     /// A list literal inside such a struct.

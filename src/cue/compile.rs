@@ -480,6 +480,15 @@ impl Compiler {
             A::Binary(op, l, r) => ExprKind::Binary(*op, self.expr(l), self.expr(r)),
             A::Struct(s) => ExprKind::Struct(self.struct_lit(&s.decls, s.span, &[])),
             A::List(elems) => ExprKind::List(self.list(elems, span)),
+            A::JsonText(text) => {
+                return match super::jsonlit::read(&mut ConstData(&mut self.errors), text, span) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        self.err(e.span, e.message);
+                        node(ExprKind::Bottom, span)
+                    }
+                };
+            }
             A::JsonObject(fields) => ExprKind::ConstStruct(
                 fields
                     .iter()
@@ -535,6 +544,44 @@ impl Compiler {
             })
             .collect();
         ExprKind::Interp(parts, bytes)
+    }
+}
+
+/// Builds constant data straight from a strict-JSON literal's text.
+struct ConstData<'a>(&'a mut Vec<CompileError>);
+
+impl super::jsonlit::Build for ConstData<'_> {
+    type Value = Expr;
+    fn null(&mut self, span: Span) -> Expr {
+        node(ExprKind::Null, span)
+    }
+    fn boolean(&mut self, b: bool, span: Span) -> Expr {
+        node(ExprKind::Bool(b), span)
+    }
+    fn number(&mut self, text: &str, span: Span) -> Expr {
+        match Num::parse_literal(text) {
+            Some(n) => node(ExprKind::Num(Rc::new(n)), span),
+            None => {
+                self.0.push(CompileError {
+                    message: format!("invalid number literal {text}"),
+                    span,
+                });
+                node(ExprKind::Bottom, span)
+            }
+        }
+    }
+    fn string(&mut self, s: std::borrow::Cow<'_, str>, span: Span) -> Expr {
+        node(ExprKind::Str(Rc::from(&*s)), span)
+    }
+    fn object(&mut self, fields: Vec<(std::borrow::Cow<'_, str>, Span, Expr)>, span: Span) -> Expr {
+        let fields = fields
+            .into_iter()
+            .map(|(k, _, v)| (Label::string(&k), v))
+            .collect();
+        node(ExprKind::ConstStruct(fields), span)
+    }
+    fn array(&mut self, items: Vec<Expr>, span: Span) -> Expr {
+        node(ExprKind::ConstList(items), span)
     }
 }
 

@@ -31,6 +31,7 @@ pub mod eval;
 mod format;
 pub mod fxhash;
 pub mod ir;
+pub mod jsonlit;
 pub mod label;
 pub mod lexer;
 pub mod num;

@@ -92,6 +92,10 @@ impl Gen<'_> {
                 and(a, b)
             }
             ExprKind::Struct(lit) => self.structure(&lit.decls, closed),
+            ExprKind::JsonText(_) => match crate::cue::parser::expand_json(e) {
+                Ok(tree) => self.expr(&tree, closed),
+                Err(_) => json!({}),
+            },
             ExprKind::JsonObject(fields) => {
                 let mut props = Map::new();
                 for (k, _, v) in fields {
@@ -479,6 +483,9 @@ fn literal(e: &Expr) -> Option<Json> {
             .map(Json::Array),
         ExprKind::Struct(lit) if lit.decls.is_empty() => Some(json!({})),
         ExprKind::JsonObject(f) if f.is_empty() => Some(json!({})),
+        ExprKind::JsonText(_) => crate::cue::parser::expand_json(e)
+            .ok()
+            .and_then(|tree| literal(&tree)),
         _ => None,
     }
 }

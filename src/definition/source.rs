@@ -63,7 +63,7 @@ pub(crate) fn from_cue(
     let def_name = label_text(&m.label).unwrap_or_default();
     if !matches!(
         tpl.value.kind,
-        ast::ExprKind::Struct(_) | ast::ExprKind::JsonObject(_)
+        ast::ExprKind::Struct(_) | ast::ExprKind::JsonText(_) | ast::ExprKind::JsonObject(_)
     ) {
         return Err(DefinitionError::at(
             "`template` must be a struct",

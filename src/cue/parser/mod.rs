@@ -19,6 +19,8 @@ use strings::{single_text, strip_multiline, unescape};
 mod errors;
 mod json;
 mod strings;
+
+pub use json::expand_json;
 #[cfg(test)]
 mod tests;
 
@@ -465,7 +467,7 @@ impl<'a> Builder<'a> {
         Ok(StructLit { decls, span })
     }
 
-    /// Reads a struct literal the pre-lexer marked as strict JSON.
+    /// A struct literal the pre-lexer marked as strict JSON, kept as text.
     fn json_literal(&self, p: &Pair<Rule>) -> PResult<Option<Expr>> {
         let Some(j) = p
             .clone()
@@ -475,13 +477,18 @@ impl<'a> Builder<'a> {
         else {
             return Ok(None);
         };
-        let mut r = json::Reader {
-            text: self.src,
-            src: self.src.as_bytes(),
-            pos: j.as_span().start(),
-            file: self.file,
-        };
-        r.value().map(Some)
+        // The pre-lexer keeps every offset, so the marked range is the literal in `src`.
+        let (start, end) = (j.as_span().start(), j.as_span().end());
+        match self.src.get(start..end) {
+            Some(text) => Ok(Some(Expr {
+                kind: ExprKind::JsonText(text.into()),
+                span: Span::new(self.file, start, end),
+            })),
+            None => Err(ParseError {
+                message: "invalid JSON literal".into(),
+                span: Span::new(self.file, start, start + 1),
+            }),
+        }
     }
 
     fn alias_expr(&mut self, p: Pair<Rule>) -> PResult<Expr> {
