@@ -27,6 +27,10 @@ impl Engine {
         cc: CloseCtx,
         span: Span,
     ) {
+        if let Some(d) = self.const_disj(e, items, env) {
+            self.meet_value(v, d, span);
+            return;
+        }
         // The same disjunction (same expression, same environment) unified twice is
         // unified once: `D & D` is `D`.
         let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
@@ -76,35 +80,11 @@ impl Engine {
         // Scalar alternatives meet into the value directly: defaults and
         // elimination work on values, no branch is needed.
         let scalar = alts.iter().all(|(a, _)| match a {
-            ConjSrc::Value(x) => {
-                !matches!(x, Value::Vertex(_) | Value::Func(_))
-                    && !matches!(x, Value::Disj(d) if d.items.iter().any(|(i, _)| matches!(i, Value::Vertex(_))))
-            }
+            ConjSrc::Value(x) => is_scalar(x),
             ConjSrc::Expr(..) => false,
         });
         if scalar {
-            let mut items = Vec::with_capacity(alts.len());
-            for (a, f) in alts {
-                let ConjSrc::Value(x) = a else { continue };
-                match x {
-                    // A nested disjunction keeps its own marks under a marked term
-                    // and loses them under an unmarked one (spec M2/M3).
-                    Value::Disj(inner) => {
-                        for (i, g) in &inner.items {
-                            items.push((
-                                i.clone(),
-                                if has_default {
-                                    f && (*g || !inner.marked)
-                                } else {
-                                    *g
-                                },
-                            ));
-                        }
-                    }
-                    other => items.push((other, f)),
-                }
-            }
-            let d = crate::cue::value::disj_value(items, has_default);
+            let d = scalar_disj(alts, has_default);
             self.meet_value(v, d, span);
             return None;
         }
@@ -131,6 +111,34 @@ impl Engine {
             ConjSrc::Expr(e, env) => self.add_expr(v, &e, &env, cc, span),
             ConjSrc::Value(val) => self.add_value(v, val, cc, span),
         }
+    }
+
+    /// The value of a disjunction of constants (`*"TCP" | "UDP"`, `*true | bool`),
+    /// computed once per expression: a template instantiated a thousand times
+    /// would otherwise rebuild the same value a thousand times. `None` for any
+    /// other disjunction.
+    fn const_disj(&mut self, e: &Expr, items: &[(Expr, bool)], env: &Rc<Env>) -> Option<Value> {
+        let key = Rc::as_ptr(e) as usize;
+        if let Some((_, d)) = self.const_disjs.get(&key) {
+            return d.clone();
+        }
+        let d = if items.iter().all(|(x, _)| is_constant(x)) {
+            let (alts, has_default) = self.flatten_disj(items, env);
+            let alts: Vec<_> = alts
+                .into_iter()
+                .filter(|(a, _)| !matches!(a, ConjSrc::Value(Value::Bottom(_))))
+                .collect();
+            (alts.len() > 1
+                && alts
+                    .iter()
+                    .all(|(a, _)| matches!(a, ConjSrc::Value(x) if is_scalar(x))))
+            .then(|| scalar_disj(alts, has_default))
+        } else {
+            None
+        };
+        // The entry holds the expression, so its address is not reused.
+        self.const_disjs.insert(key, (e.clone(), d.clone()));
+        d
     }
 
     /// Flattens disjunction terms into alternatives with default marks.
@@ -552,4 +560,50 @@ impl Conjunct {
             info: None,
         }
     }
+}
+
+/// True for literal constants and basic types, and disjunctions of them.
+fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Num(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bytes(_)
+        | ExprKind::Type(_) => true,
+        ExprKind::Disj(items) => items.iter().all(|(x, _)| is_constant(x)),
+        _ => false,
+    }
+}
+
+/// A value that a scalar disjunction may hold as an alternative.
+fn is_scalar(x: &Value) -> bool {
+    !matches!(x, Value::Vertex(_) | Value::Func(_))
+        && !matches!(x, Value::Disj(d) if d.items.iter().any(|(i, _)| matches!(i, Value::Vertex(_))))
+}
+
+/// The disjunction value of scalar alternatives.
+fn scalar_disj(alts: Vec<(ConjSrc, bool)>, has_default: bool) -> Value {
+    let mut items = Vec::with_capacity(alts.len());
+    for (a, f) in alts {
+        let ConjSrc::Value(x) = a else { continue };
+        match x {
+            // A nested disjunction keeps its own marks under a marked term
+            // and loses them under an unmarked one (spec M2/M3).
+            Value::Disj(inner) => {
+                for (i, g) in &inner.items {
+                    items.push((
+                        i.clone(),
+                        if has_default {
+                            f && (*g || !inner.marked)
+                        } else {
+                            *g
+                        },
+                    ));
+                }
+            }
+            other => items.push((other, f)),
+        }
+    }
+    crate::cue::value::disj_value(items, has_default)
 }

@@ -435,6 +435,9 @@ pub struct Engine {
     /// Shared "undefined field" / "cannot reference optional field" errors, by
     /// (optional, label, position); see `Engine::missing_field`.
     missing: crate::cue::fxhash::FxHashMap<(bool, Label, Span), Rc<Bottom>>,
+    /// Disjunctions of constants by expression address, with their value
+    /// (`None`: not such a disjunction); see `Engine::const_disj`.
+    const_disjs: crate::cue::fxhash::FxHashMap<usize, (Expr, Option<Value>)>,
     /// Vertices on the path of the walk in progress (export, error search, data,
     /// formatting); see [`Engine::walk_enter`].
     walk: Vec<VId>,
