@@ -448,6 +448,31 @@ impl Engine {
         if depth > 8 {
             return false;
         }
+        // Up to the first reference nothing is evaluated, so those conjuncts are
+        // read in place; only a reference needs the copy below (evaluating it
+        // may change the arena).
+        for c in &self.v(w).conjuncts {
+            match &c.src {
+                ConjSrc::Expr(e, _) => match &e.kind {
+                    ExprKind::Struct(l) if l.is_struct => return true,
+                    ExprKind::List(_) => return true,
+                    ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => break,
+                    _ => {}
+                },
+                ConjSrc::Value(Value::Vertex(x)) => {
+                    let x = self.deref(*x);
+                    if self.v(x).is_struct || self.v(x).list.is_some() {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !self.v(w).conjuncts.iter().any(|c| {
+            matches!(&c.src, ConjSrc::Expr(e, _) if matches!(e.kind, ExprKind::Ref(crate::cue::ir::Ref::Field { .. })))
+        }) {
+            return false;
+        }
         let conjs = self.v(w).conjuncts.clone();
         for c in conjs {
             match &c.src {
