@@ -272,3 +272,66 @@ fn cycles_through_shared_structure_end() {
     let root = ev.root;
     assert!(ev.format(root).contains("_|_ // structural cycle"));
 }
+
+/// When every alternative of a disjunction conflicts, the message is the last
+/// conflict's, in full (alternatives are tried without writing messages).
+#[test]
+fn a_disjunction_with_no_alternative_left_names_the_last_conflict() {
+    let src =
+        "a: (\"x\" | \"y\") & \"z\"\nb: (1 | 2) & (3 | 4)\nc: (*\"a\" | \"b\") & (\"c\" | int)\n";
+    let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
+    let root = ev.root;
+    let errs = ev.export(root).expect_err("conflicts");
+    let mut msgs: Vec<String> = errs
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.msg))
+        .collect();
+    msgs.sort();
+    assert_eq!(
+        msgs,
+        [
+            "a: conflicting values \"z\" and \"y\"",
+            "b: conflicting values 4 and 2",
+            "c: conflicting values int and \"b\" (mismatched types int and string)",
+        ]
+    );
+}
+
+/// The error of selecting an absent or optional field is shared between the
+/// instances of a template; each instance still reports it at its own path.
+#[test]
+fn missing_field_errors_are_reported_per_instance() {
+    let src = "#T: {p: {a?: int}, o: p.a, n: p.b}\nx: #T\ny: #T & {p: a: 1}\n";
+    let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
+    let root = ev.root;
+    let errs = ev.export(root).expect_err("missing fields");
+    let mut msgs: Vec<String> = errs
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.msg))
+        .collect();
+    msgs.sort();
+    assert_eq!(
+        msgs,
+        [
+            "x.n: undefined field: b",
+            "x.o: cannot reference optional field: a",
+            "y.n: undefined field: b",
+        ]
+    );
+    let y = ev.lookup("y.o").expect("y.o");
+    assert_eq!(ev.export(y).expect("y.o exports"), serde_json::json!(1));
+}
+
+/// A disjunction of constants is built once and shared by every instance of
+/// its template; each instance still resolves it on its own.
+#[test]
+fn shared_constant_disjunctions_resolve_per_instance() {
+    let defs = "#T: {p: *\"TCP\" | \"UDP\", q: *true | bool, r: *\"\" | string}\n";
+    ok(
+        &format!("{defs}x: #T\ny: #T & {{p: \"UDP\", q: false, r: \"s\"}}\n"),
+        r#"{"x": {"p": "TCP", "q": true, "r": ""}, "y": {"p": "UDP", "q": false, "r": "s"}}"#,
+    );
+    fails(&format!("{defs}x: #T\nz: #T & {{p: \"SCTP\"}}\n"), &["z.p"]);
+}

@@ -741,10 +741,15 @@ thread_local! {
 /// bottom, but a shared one. `meet` is pure, so the caller can run it again
 /// for the message it keeps.
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    let outer = QUIET.with(|q| q.replace(true));
-    let out = f();
-    QUIET.with(|q| q.set(outer));
-    out
+    /// Restores the outer setting however `f` ends (a caught panic included).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            QUIET.with(|q| q.set(self.0));
+        }
+    }
+    let _restore = Restore(QUIET.with(|q| q.replace(true)));
+    f()
 }
 
 fn mismatch(a: &Value, b: &Value) -> Value {
