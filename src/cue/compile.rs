@@ -574,13 +574,14 @@ impl super::jsonlit::Build for ConstData<'_> {
         node(ExprKind::Str(Rc::from(&*s)), span)
     }
     fn object(&mut self, fields: Vec<(std::borrow::Cow<'_, str>, Span, Expr)>, span: Span) -> Expr {
-        let fields = fields
-            .into_iter()
-            .map(|(k, _, v)| (Label::string(&k), v))
-            .collect();
-        node(ExprKind::ConstStruct(fields), span)
+        // Built at its exact size (collecting in place would keep the reader's
+        // larger buffer for the whole run).
+        let mut out = Vec::with_capacity(fields.len());
+        out.extend(fields.into_iter().map(|(k, _, v)| (Label::string(&k), v)));
+        node(ExprKind::ConstStruct(out), span)
     }
-    fn array(&mut self, items: Vec<Expr>, span: Span) -> Expr {
+    fn array(&mut self, mut items: Vec<Expr>, span: Span) -> Expr {
+        items.shrink_to_fit();
         node(ExprKind::ConstList(items), span)
     }
 }

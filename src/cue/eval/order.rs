@@ -39,7 +39,8 @@ pub struct OrderSource {
     span: Span,
     explicit: bool,
     /// Labels computed by dynamic fields: (declaration index, label).
-    dyn_labels: Vec<(usize, Label)>,
+    /// (Boxed: few literals have dynamic fields, and every vertex keeps its sources.)
+    dyn_labels: Option<Box<Vec<(usize, Label)>>>,
 }
 
 impl OrderSource {
@@ -55,7 +56,7 @@ impl OrderSource {
             via_ref,
             span,
             explicit,
-            dyn_labels: Vec::new(),
+            dyn_labels: None,
         }
     }
 
@@ -66,7 +67,7 @@ impl OrderSource {
             via_ref: Some(pos),
             span: pos,
             explicit,
-            dyn_labels: Vec::new(),
+            dyn_labels: None,
         }
     }
 
@@ -77,17 +78,17 @@ impl OrderSource {
             via_ref: Some(pos),
             span: pos,
             explicit,
-            dyn_labels: Vec::new(),
+            dyn_labels: None,
         }
     }
 
     /// Records the label a dynamic field of this literal produced.
     pub fn push_dyn(&mut self, decl: usize, label: Label) {
-        self.dyn_labels.push((decl, label));
+        self.dyn_labels.get_or_insert_default().push((decl, label));
     }
 
     fn dyns(&self) -> &[(usize, Label)] {
-        &self.dyn_labels
+        self.dyn_labels.as_deref().map_or(&[], |d| d.as_slice())
     }
 
     fn has_dynamic(&self) -> bool {
