@@ -39,7 +39,9 @@ pub struct OrderSource {
     span: Span,
     explicit: bool,
     /// Labels computed by dynamic fields: (declaration index, label).
-    /// (Boxed: few literals have dynamic fields, and every vertex keeps its sources.)
+    /// (Boxed: few literals have dynamic fields, and every vertex keeps its
+    /// sources, so one word here beats a vector's three.)
+    #[allow(clippy::box_collection)]
     dyn_labels: Option<Box<Vec<(usize, Label)>>>,
 }
 
