@@ -273,6 +273,19 @@ fn cycles_through_shared_structure_end() {
     assert!(ev.format(root).contains("_|_ // structural cycle"));
 }
 
+/// The export errors of the whole evaluation as sorted `path: message` lines.
+fn messages(ev: &mut Evaluation) -> Vec<String> {
+    let root = ev.root;
+    let errs = ev.export(root).expect_err("errors");
+    let mut msgs: Vec<String> = errs
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.msg))
+        .collect();
+    msgs.sort();
+    msgs
+}
+
 /// When every alternative of a disjunction conflicts, the message is the last
 /// conflict's, in full (alternatives are tried without writing messages).
 #[test]
@@ -280,16 +293,8 @@ fn a_disjunction_with_no_alternative_left_names_the_last_conflict() {
     let src =
         "a: (\"x\" | \"y\") & \"z\"\nb: (1 | 2) & (3 | 4)\nc: (*\"a\" | \"b\") & (\"c\" | int)\n";
     let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
-    let root = ev.root;
-    let errs = ev.export(root).expect_err("conflicts");
-    let mut msgs: Vec<String> = errs
-        .0
-        .iter()
-        .map(|e| format!("{}: {}", e.path, e.msg))
-        .collect();
-    msgs.sort();
     assert_eq!(
-        msgs,
+        messages(&mut ev),
         [
             "a: conflicting values \"z\" and \"y\"",
             "b: conflicting values 4 and 2",
@@ -304,16 +309,8 @@ fn a_disjunction_with_no_alternative_left_names_the_last_conflict() {
 fn missing_field_errors_are_reported_per_instance() {
     let src = "#T: {p: {a?: int}, o: p.a, n: p.b}\nx: #T\ny: #T & {p: a: 1}\n";
     let mut ev = Evaluation::from_source("t.cue", src).expect("compiles");
-    let root = ev.root;
-    let errs = ev.export(root).expect_err("missing fields");
-    let mut msgs: Vec<String> = errs
-        .0
-        .iter()
-        .map(|e| format!("{}: {}", e.path, e.msg))
-        .collect();
-    msgs.sort();
     assert_eq!(
-        msgs,
+        messages(&mut ev),
         [
             "x.n: undefined field: b",
             "x.o: cannot reference optional field: a",

@@ -449,57 +449,61 @@ impl Engine {
             return false;
         }
         // Up to the first reference nothing is evaluated, so those conjuncts are
-        // read in place; only a reference needs the copy below (evaluating it
-        // may change the arena).
-        for c in &self.v(w).conjuncts {
-            match &c.src {
-                ConjSrc::Expr(e, _) => match &e.kind {
-                    ExprKind::Struct(l) if l.is_struct => return true,
-                    ExprKind::List(_) => return true,
-                    ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => break,
-                    _ => {}
-                },
-                ConjSrc::Value(Value::Vertex(x)) => {
-                    let x = self.deref(*x);
-                    if self.v(x).is_struct || self.v(x).list.is_some() {
-                        return true;
-                    }
+        // read in place; only from a reference on is a copy needed (evaluating
+        // it may change the arena).
+        let mut first_ref = None;
+        for (i, c) in self.v(w).conjuncts.iter().enumerate() {
+            match self.looks(c) {
+                Looks::Composite => return true,
+                Looks::Ref => {
+                    first_ref = Some(i);
+                    break;
                 }
-                _ => {}
+                Looks::Other => {}
             }
         }
-        if !self.v(w).conjuncts.iter().any(|c| {
-            matches!(&c.src, ConjSrc::Expr(e, _) if matches!(e.kind, ExprKind::Ref(crate::cue::ir::Ref::Field { .. })))
-        }) {
+        let Some(start) = first_ref else {
             return false;
-        }
+        };
         let conjs = self.v(w).conjuncts.clone();
-        for c in conjs {
-            match &c.src {
-                ConjSrc::Expr(e, env) => match &e.kind {
-                    ExprKind::Struct(l) if l.is_struct => return true,
-                    ExprKind::List(_) => return true,
-                    ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => {
-                        if let Value::Vertex(x) = self.eval(e, env)
-                            && x != w
-                            && self.v(x).status != Status::Expanding
-                            && self.looks_composite(x, depth + 1)
-                        {
-                            return true;
-                        }
-                    }
-                    _ => {}
-                },
-                ConjSrc::Value(Value::Vertex(x)) => {
-                    let x = self.deref(*x);
-                    if self.v(x).is_struct || self.v(x).list.is_some() {
+        for c in conjs.into_iter().skip(start) {
+            match self.looks(&c) {
+                Looks::Composite => return true,
+                Looks::Ref => {
+                    if let ConjSrc::Expr(e, env) = &c.src
+                        && let Value::Vertex(x) = self.eval(e, env)
+                        && x != w
+                        && self.v(x).status != Status::Expanding
+                        && self.looks_composite(x, depth + 1)
+                    {
                         return true;
                     }
                 }
-                _ => {}
+                Looks::Other => {}
             }
         }
         false
+    }
+
+    /// What a conjunct shows without evaluating anything.
+    fn looks(&self, c: &Conjunct) -> Looks {
+        match &c.src {
+            ConjSrc::Expr(e, _) => match &e.kind {
+                ExprKind::Struct(l) if l.is_struct => Looks::Composite,
+                ExprKind::List(_) => Looks::Composite,
+                ExprKind::Ref(crate::cue::ir::Ref::Field { .. }) => Looks::Ref,
+                _ => Looks::Other,
+            },
+            ConjSrc::Value(Value::Vertex(x)) => {
+                let x = self.deref(*x);
+                if self.v(x).is_struct || self.v(x).list.is_some() {
+                    Looks::Composite
+                } else {
+                    Looks::Other
+                }
+            }
+            _ => Looks::Other,
+        }
     }
 
     /// Remembers the field declarations of a referenced vertex (for docs).
@@ -1297,4 +1301,14 @@ impl Engine {
             self.vm(v).ext_mut().comps.extend(retry);
         }
     }
+}
+
+/// What a conjunct shows of its kind without being evaluated (see `looks_composite`).
+enum Looks {
+    /// A struct or list literal, or a shared struct or list.
+    Composite,
+    /// A field reference, to follow.
+    Ref,
+    /// Anything else.
+    Other,
 }
