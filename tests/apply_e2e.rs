@@ -11,7 +11,7 @@
 #[path = "support/clusters.rs"]
 mod clusters;
 
-use clusters::{Backend, Readiness, apply, apply_until_staging, ok, plan, text};
+use clusters::{Backend, Readiness, apply, apply_until_staging, ok, plan, server_deployment, text};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -136,15 +136,7 @@ fn scenario_staging_suspend_resume_prod() {
     );
     assert!(st.contains("Message: Ready:3/3"), "{st}");
     assert!(st.contains("- Name: data-worker  Env: prod"), "{st}");
-    let prod = b
-        .get(
-            "cluster-prod",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .expect("deployed to prod");
+    let prod = server_deployment(&b, "cluster-prod").expect("deployed to prod");
     assert_eq!(prod["spec"]["replicas"], 3);
     assert!(
         b.get(
@@ -195,15 +187,7 @@ fn a_killed_apply_is_resumed_and_converges() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     child.kill().unwrap();
     child.wait().unwrap();
-    let before = b
-        .get(
-            "cluster-staging",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .unwrap();
+    let before = server_deployment(&b, "cluster-staging").unwrap();
     let st = ok(&b.velac(&["status", "example-app"]));
     assert!(
         st.contains("name: deploy-staging\n    type: deploy2env\n    phase: running"),
@@ -218,15 +202,7 @@ fn a_killed_apply_is_resumed_and_converges() {
         out.contains("workflow suspended at manual-approval"),
         "{out}"
     );
-    let after = b
-        .get(
-            "cluster-staging",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .unwrap();
+    let after = server_deployment(&b, "cluster-staging").unwrap();
     assert_eq!(
         before["metadata"]["uid"], after["metadata"]["uid"],
         "not re-created"

@@ -284,7 +284,14 @@ pub fn plan(b: &Backend, app: &Path, dir: &Path) -> String {
 
 /// `velac apply DIR --yes`, polling fast, with `extra` flags.
 pub fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
+    let mut args = apply_args(dir);
+    args.extend(extra);
+    b.velac(&args)
+}
+
+/// `apply DIR --yes`, polling fast, within a minute.
+fn apply_args(dir: &Path) -> Vec<&str> {
+    vec![
         "apply",
         dir.to_str().unwrap(),
         "--yes",
@@ -292,9 +299,18 @@ pub fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> Output {
         "100ms",
         "--timeout",
         "60s",
-    ];
-    args.extend(extra);
-    b.velac(&args)
+    ]
+}
+
+/// The scenario's hello-world-server Deployment on `cluster`, if it exists.
+pub fn server_deployment(b: &Backend, cluster: &str) -> Option<Value> {
+    b.get(
+        cluster,
+        "apps/v1",
+        "Deployment",
+        "default",
+        "hello-world-server",
+    )
 }
 
 /// Starts the scenario's apply in the background and returns once it has
@@ -302,29 +318,12 @@ pub fn apply(b: &Backend, dir: &Path, extra: &[&str]) -> Output {
 /// there, holding the lock.
 pub fn apply_until_staging(b: &Backend, dir: &Path) -> Child {
     let child = b
-        .command(&[
-            "apply",
-            dir.to_str().unwrap(),
-            "--yes",
-            "--poll",
-            "100ms",
-            "--timeout",
-            "60s",
-        ])
+        .command(&apply_args(dir))
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while b
-        .get(
-            "cluster-staging",
-            "apps/v1",
-            "Deployment",
-            "default",
-            "hello-world-server",
-        )
-        .is_none()
-    {
+    while server_deployment(b, "cluster-staging").is_none() {
         assert!(
             std::time::Instant::now() < deadline,
             "the apply never reached staging"
