@@ -18,4 +18,5 @@ pub mod policy;
 pub mod render;
 pub mod source;
 pub mod state;
+pub mod step;
 pub mod yaml;

@@ -61,6 +61,17 @@ pub fn compile_file(
     file: &ast::File,
     extra_root_fields: &[String],
 ) -> Result<Program, Vec<CompileError>> {
+    compile_file_with(file, extra_root_fields, &[])
+}
+
+/// [`compile_file`] where `source_packages` (import paths of packages written
+/// in CUE, given to the engine with `Engine::add_package`) may be imported
+/// too.
+pub fn compile_file_with(
+    file: &ast::File,
+    extra_root_fields: &[String],
+    source_packages: &[&str],
+) -> Result<Program, Vec<CompileError>> {
     let mut c = Compiler {
         scopes: Vec::new(),
         imports: HashMap::new(),
@@ -71,7 +82,7 @@ pub fn compile_file(
             Some(n) => n.name.clone(),
             None => imp.path.rsplit('/').next().unwrap_or(&imp.path).to_string(),
         };
-        if !builtins::is_package(&imp.path) {
+        if !builtins::is_package(&imp.path) && !source_packages.contains(&imp.path.as_str()) {
             c.err(imp.span, format!("package {:?} not found", imp.path));
         }
         c.imports.insert(local, imp.path.clone());

@@ -37,6 +37,7 @@ pub mod lexer;
 pub mod num;
 pub mod parser;
 pub mod value;
+pub mod walk;
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -49,6 +50,16 @@ use value::{VId, Value};
 /// Parses and compiles files into programs. Files with the same `package`
 /// clause share their top-level scope; package-less files each have their own.
 pub fn load(sources: &SourceMap, files: &[FileId]) -> Result<Vec<Rc<Program>>, Vec<Diagnostic>> {
+    load_with(sources, files, &[])
+}
+
+/// [`load`] for files that may also import the packages written in CUE
+/// named in `source_packages` (see [`Evaluation::with_packages`]).
+pub fn load_with(
+    sources: &SourceMap,
+    files: &[FileId],
+    source_packages: &[&str],
+) -> Result<Vec<Rc<Program>>, Vec<Diagnostic>> {
     let mut asts = Vec::new();
     let mut diags = Vec::new();
     for &f in files {
@@ -70,7 +81,7 @@ pub fn load(sources: &SourceMap, files: &[FileId]) -> Result<Vec<Rc<Program>>, V
                 }
             }
         }
-        match compile::compile_file(a, &extra) {
+        match compile::compile_file_with(a, &extra, source_packages) {
             Ok(p) => programs.push(Rc::new(p)),
             Err(errs) => diags.extend(errs.iter().map(|e| e.to_diagnostic())),
         }
@@ -96,6 +107,28 @@ impl Evaluation {
     /// Unifies compiled programs into a fresh root.
     pub fn new(programs: &[Rc<Program>], sources: SourceMap) -> Evaluation {
         let mut engine = Engine::new();
+        let root = engine.new_root();
+        for p in programs {
+            add_program(&mut engine, root, p);
+        }
+        Evaluation {
+            engine,
+            root,
+            sources,
+        }
+    }
+
+    /// Unifies compiled programs into a fresh root, with packages written in
+    /// CUE importable by path (compile the programs with [`load_with`]).
+    pub fn with_packages(
+        programs: &[Rc<Program>],
+        packages: &[(&str, Rc<Program>)],
+        sources: SourceMap,
+    ) -> Evaluation {
+        let mut engine = Engine::new();
+        for (path, p) in packages {
+            engine.add_package(path, p.clone());
+        }
         let root = engine.new_root();
         for p in programs {
             add_program(&mut engine, root, p);

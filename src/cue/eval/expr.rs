@@ -47,6 +47,11 @@ impl Engine {
                     Value::Func(FuncRef::Pkg(b))
                 } else if let Some(d) = builtins::constant(pkg, name) {
                     self.from_data(&d)
+                } else if let Some(member) = self.package_member(pkg, name) {
+                    match member {
+                        Some(v) => Value::Vertex(v),
+                        None => Value::err(format!("undefined: {pkg}.{name}"), vec![span]),
+                    }
                 } else {
                     Value::err(format!("undefined: {pkg}.{name}"), vec![span])
                 }

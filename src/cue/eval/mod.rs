@@ -31,6 +31,7 @@ mod unify;
 
 pub use docs::DocTree;
 pub use finalize::{ExportError, ExportErrors};
+pub(crate) use expr::default_of;
 
 use super::ir::{Expr, FieldInfo, StructLit};
 use super::label::Label;
@@ -441,6 +442,15 @@ pub struct Engine {
     /// Vertices on the path of the walk in progress (export, error search, data,
     /// formatting); see [`Engine::walk_enter`].
     walk: Vec<VId>,
+    /// Packages written in CUE that this evaluation may import, by import
+    /// path: compiled programs until first used, then their root vertex.
+    packages: crate::cue::fxhash::FxHashMap<Rc<str>, PackageSlot>,
+}
+
+/// A source package of an engine: not yet evaluated, or its root.
+enum PackageSlot {
+    Program(Rc<crate::cue::ir::Program>),
+    Root(VId),
 }
 
 impl Engine {
@@ -488,6 +498,29 @@ impl Engine {
     pub(crate) fn vm(&mut self, id: VId) -> &mut Vertex {
         let i = id.0 as usize;
         &mut self.chunks[i >> CHUNK_BITS][i & CHUNK_MASK]
+    }
+
+    /// Makes a package written in CUE importable (`import "vela/kube"`):
+    /// its members are the top-level fields of `program`, evaluated in a
+    /// root of their own the first time one is referenced.
+    pub fn add_package(&mut self, path: &str, program: Rc<crate::cue::ir::Program>) {
+        self.packages
+            .insert(path.into(), PackageSlot::Program(program));
+    }
+
+    /// The member `name` of a source package, if the package is one.
+    pub(crate) fn package_member(&mut self, path: &str, name: &str) -> Option<Option<VId>> {
+        let root = match self.packages.get(path)? {
+            PackageSlot::Root(r) => *r,
+            PackageSlot::Program(p) => {
+                let p = p.clone();
+                let r = self.new_root();
+                crate::cue::add_program(self, r, &p);
+                self.packages.insert(path.into(), PackageSlot::Root(r));
+                r
+            }
+        };
+        Some(self.lookup_label(root, Label::from_ident(name)))
     }
 
     /// A new root vertex.

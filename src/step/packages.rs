@@ -1,0 +1,60 @@
+//! The provider packages a step template may import (`vela/kube`,
+//! `vela/builtin`, `vela/op`, …), written here in CUE: each function is a
+//! definition carrying `#provider` and `#do`, which the engine recognises as
+//! a call. They are compiled once per thread and shared by every evaluation.
+
+use crate::cue::ir::Program;
+use crate::source::SourceMap;
+use std::rc::Rc;
+
+/// Import path and source of every package.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("vela/builtin", include_str!("packages/builtin.cue")),
+    ("vela/config", include_str!("packages/config.cue")),
+    ("vela/email", include_str!("packages/email.cue")),
+    ("vela/http", include_str!("packages/http.cue")),
+    ("vela/kube", include_str!("packages/kube.cue")),
+    ("vela/metrics", include_str!("packages/metrics.cue")),
+    ("vela/multicluster", include_str!("packages/multicluster.cue")),
+    ("vela/oam", include_str!("packages/oam.cue")),
+    ("vela/op", include_str!("packages/op.cue")),
+    ("vela/time", include_str!("packages/time.cue")),
+    ("vela/util", include_str!("packages/util.cue")),
+];
+
+/// The import paths.
+pub fn paths() -> Vec<&'static str> {
+    SOURCES.iter().map(|(p, _)| *p).collect()
+}
+
+thread_local! {
+    static COMPILED: Vec<(&'static str, Rc<Program>)> = SOURCES
+        .iter()
+        .map(|(path, text)| {
+            let mut sources = SourceMap::new();
+            let id = sources.add(format!("<{path}>"), (*text).to_string());
+            let p = crate::cue::load(&sources, &[id])
+                .unwrap_or_else(|d| panic!("built-in package {path} does not compile: {d:?}"))
+                .remove(0);
+            (*path, p)
+        })
+        .collect();
+}
+
+/// Every package, compiled.
+pub fn compiled() -> Vec<(&'static str, Rc<Program>)> {
+    COMPILED.with(Clone::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_package_compiles_and_declares_calls() {
+        for (path, p) in super::compiled() {
+            let mut ev = crate::cue::Evaluation::new(&[p], crate::source::SourceMap::new());
+            let root = ev.root;
+            let kids = ev.children(root);
+            assert!(!kids.is_empty(), "{path} has no members");
+        }
+    }
+}
