@@ -247,11 +247,15 @@ fn an_unreachable_cluster_fails_its_step_and_names_it() {
     ok(&apply(&b, &dir, &[]));
     ok(&b.velac(&["workflow", "resume", "example-app"]));
     b.fakes["cluster-prod"].set_unreachable(true);
-    let out = apply(&b, &dir, &[]);
+    // Tried again, as KubeVela retries a failing step, then failed for good.
+    let out = apply(&b, &dir, &["--max-step-retries", "2"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let all = text(&out);
     assert!(
-        all.contains("[deploy-prod] failed: Execute: cluster cluster-prod"),
+        all.contains("(retry 2 of 2)")
+            && all.contains(
+                "[deploy-prod] failed: FailedAfterRetries: deploy (multicluster.deploy): cluster cluster-prod"
+            ),
         "{all}"
     );
     assert!(all.contains("unreachable"), "{all}");

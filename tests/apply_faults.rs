@@ -230,15 +230,23 @@ fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
     let log = Log::default();
     velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     resume(home, &plan);
-    prod.faults.lock().unwrap().push(ApiError::Api {
+    // Refused on the first try and on every retry (KubeVela tries a failing
+    // step again ten times).
+    let forbidden = ApiError::Api {
         code: 403,
         reason: "Forbidden".into(),
         message: "deployments.apps is forbidden".into(),
-    });
+    };
+    let tries = opts().max_retries as usize + 1;
+    prod.faults
+        .lock()
+        .unwrap()
+        .extend(std::iter::repeat_n(forbidden, tries));
     let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
     assert_eq!(st.status, AppPhase::WorkflowFailed);
     let wf = st.workflow.as_ref().unwrap();
     assert_eq!(wf.steps[2].phase, StepPhase::Failed);
+    assert_eq!(wf.steps[2].reason, "FailedAfterRetries");
     assert!(
         wf.steps[2].message.contains("403 Forbidden"),
         "{}",
@@ -262,6 +270,31 @@ fn a_failed_step_keeps_what_succeeded_and_a_restart_finishes() {
     assert_eq!(st.status, AppPhase::Running);
     assert_eq!(staging.applied("Deployment", "hello-world-server"), 1);
     assert_eq!(prod.applied("Deployment", "hello-world-server"), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_step_that_fails_once_is_tried_again_and_goes_on() {
+    let dir = scratch("retry");
+    let plan = plan(&dir);
+    let home_dir = Home::at(dir.join("home"));
+    let home: &dyn Store = &home_dir;
+    let (_, prod, clusters) = clusters();
+    let log = Log::default();
+    velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
+    resume(home, &plan);
+    prod.faults.lock().unwrap().push(ApiError::Api {
+        code: 403,
+        reason: "Forbidden".into(),
+        message: "not yet".into(),
+    });
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
+    assert_eq!(st.status, AppPhase::Running);
+    assert_eq!(prod.applied("Deployment", "hello-world-server"), 1);
+    let warned = log.0.lock().unwrap().iter().any(|e| {
+        matches!(e, velac::apply::Event::Warning(w) if w.contains("403 Forbidden: not yet (retry 1 of 10)"))
+    });
+    assert!(warned, "the retry is said");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -422,6 +422,11 @@ impl Ctx<'_> {
 
     /// Health of every service of a step's placements, from the live objects.
     pub fn health(&self, step: &StepRef) -> Vec<ServiceStatus> {
+        self.health_of(&step.placements)
+    }
+
+    /// Health of every service of some placements, from the live objects.
+    pub fn health_of(&self, placements: &[Placement]) -> Vec<ServiceStatus> {
         let snippets = |type_: &str, is_trait: bool| -> Snippets {
             let kind = if is_trait { "trait" } else { "component" };
             self.plan
@@ -437,8 +442,7 @@ impl Ctx<'_> {
         };
         // Placements (clusters) are judged in parallel.
         let per: Vec<Vec<ServiceStatus>> = std::thread::scope(|sc| {
-            let hs: Vec<_> = step
-                .placements
+            let hs: Vec<_> = placements
                 .iter()
                 .map(|p| sc.spawn(|| self.placement_health(p, &snippets)))
                 .collect();
@@ -451,7 +455,7 @@ impl Ctx<'_> {
 
     /// The live objects of a placement: one labelled list per kind and
     /// namespace, a read for any object the lists miss.
-    fn live_objects(&self, p: &Placement) -> HashMap<String, Json> {
+    pub fn live_objects(&self, p: &Placement) -> HashMap<String, Json> {
         let mut out = HashMap::new();
         let Some(cluster) = self.clusters.get(&p.cluster) else {
             return out;

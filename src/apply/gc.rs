@@ -39,6 +39,8 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
             }
         }
     }
+    // What the steps' own calls applied in this revision stays too.
+    keep.extend(super::runner::step_applied(&a.wfctx));
     let key_of = |r: &AppliedResource| {
         (
             r.cluster.clone(),
@@ -66,11 +68,14 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
     for i in order::delete_order(&refs) {
         let r = &stale[i];
         let (cluster_name, oref) = key_of(r);
-        let Some(cluster) = a.ctx.clusters.get(&cluster_name) else {
-            a.ctx.events.emit(Event::Warning(format!(
-                "garbage collection: cluster {cluster_name} is not connected; {oref} kept for later"
-            )));
-            continue;
+        let cluster = match a.cluster(&cluster_name) {
+            Ok(c) => c,
+            Err(e) => {
+                a.ctx.events.emit(Event::Warning(format!(
+                    "garbage collection: {e}; {oref} kept for later"
+                )));
+                continue;
+            }
         };
         let live = match cluster.get(&oref) {
             Ok(Some(l)) => l,

@@ -12,30 +12,22 @@
 pub mod deploy;
 mod gc;
 pub mod health;
+mod host;
 pub mod kstatus;
 pub mod order;
 pub mod policies;
+mod providers;
+pub mod runner;
 pub mod workflow;
 
-use crate::plan::read::{PlanDir, StepRef, all_steps};
-use crate::state::status::{AppStatus, ComponentRef, Revision, WorkflowStatus};
-use crate::state::{AppKey, StateError, Store};
+use crate::plan::read::{PlanDir, all_steps};
+use crate::state::status::{AppStatus, ComponentRef, Revision};
+use crate::state::{AppKey, StateError, Store, WorkflowContext};
 use deploy::{Clusters, Ctx};
-use jiff::Timestamp;
-use serde_json::{Value as Json, json};
+use runner::{Applier, Connect};
+use serde_json::{Map, Value as Json, json};
+use std::collections::HashMap;
 use std::time::Duration;
-use workflow::{Control, Outcome, Runner};
-
-/// Step types the applier executes.
-pub const EXECUTABLE: &[&str] = &[
-    "deploy",
-    "deploy2env",
-    "apply-component",
-    "apply-object",
-    "suspend",
-    "step-group",
-    "depends-on-app",
-];
 
 /// Tuning and safety switches.
 #[derive(Clone, Debug)]
@@ -51,6 +43,9 @@ pub struct Options {
     pub poll: Option<Duration>,
     /// How long CRDs may take to become Established.
     pub crd_timeout: Duration,
+    /// Runs of a step that fail with reason `Execute` before it fails for
+    /// good (`FailedAfterRetries`): KubeVela's 10.
+    pub max_retries: u32,
 }
 
 impl Default for Options {
@@ -61,6 +56,7 @@ impl Default for Options {
             step_timeout: Duration::from_secs(300),
             poll: None,
             crd_timeout: Duration::from_secs(60),
+            max_retries: 10,
         }
     }
 }
@@ -107,6 +103,23 @@ pub enum Event {
         /// `Kind ns/name`.
         object: String,
     },
+    /// A step's call reached outside the clusters (an HTTP request, an
+    /// email).
+    Sent {
+        /// Step.
+        step: String,
+        /// What (`POST https://host`, `email to 2 recipient(s) via …`).
+        what: String,
+        /// The answer (a status code, `sent`).
+        result: String,
+    },
+    /// A step logged something (`util.#Log`).
+    Log {
+        /// Step.
+        step: String,
+        /// What it logged.
+        message: String,
+    },
     /// Something worth saying that is not an error.
     Warning(String),
 }
@@ -133,6 +146,12 @@ impl Event {
             } => json!({"event": "stepFinished", "step": step, "phase": phase, "message": message}),
             Event::Deleted { cluster, object } => {
                 json!({"event": "deleted", "cluster": cluster, "object": object})
+            }
+            Event::Sent { step, what, result } => {
+                json!({"event": "sent", "step": step, "what": what, "result": result})
+            }
+            Event::Log { step, message } => {
+                json!({"event": "log", "step": step, "message": message})
             }
             Event::Warning(m) => json!({"event": "warning", "message": m}),
         }
@@ -168,24 +187,12 @@ pub fn app_key(plan: &PlanDir) -> AppKey {
     }
 }
 
-/// Clusters a plan deploys to (sorted).
+/// Clusters a plan deploys to (sorted). Clusters a step's own calls name
+/// are connected when first used.
 pub fn clusters_used(plan: &PlanDir) -> Vec<String> {
     let mut c: Vec<String> = all_steps(&plan.plan.steps)
         .iter()
         .flat_map(|s| s.placements.iter().map(|p| p.cluster.clone()))
-        .chain(
-            all_steps(&plan.plan.steps)
-                .iter()
-                .filter(|s| s.type_ == "apply-object")
-                .map(|s| {
-                    s.properties
-                        .get("cluster")
-                        .and_then(Json::as_str)
-                        .filter(|c| !c.is_empty())
-                        .unwrap_or("local")
-                        .to_string()
-                }),
-        )
         .collect();
     c.sort();
     c.dedup();
@@ -215,24 +222,7 @@ pub fn verify(
             env!("CARGO_PKG_VERSION")
         )));
     }
-    for s in all_steps(&p.steps) {
-        // Step outputs come from a step's CUE value, which the native steps
-        // do not have: refuse rather than run with inputs left empty.
-        if !s.inputs.is_empty() || !s.outputs.is_empty() {
-            return Err(ApplyError::Plan(format!(
-                "step {:?} declares inputs or outputs, which velac apply does not pass between steps",
-                s.name
-            )));
-        }
-        if !EXECUTABLE.contains(&s.type_.as_str()) {
-            return Err(ApplyError::Plan(format!(
-                "step {:?} has type {:?}, which velac apply cannot execute (it runs: {})",
-                s.name,
-                s.type_,
-                EXECUTABLE.join(", ")
-            )));
-        }
-    }
+    templates(plan)?;
     let latest = last.and_then(|s| s.latest_revision.as_ref());
     let Some(latest) = latest else {
         if p.revision.number != 1 && !opts.allow_stale {
@@ -271,321 +261,117 @@ pub fn kept_plan(home: &dyn Store, key: &AppKey, revision: &str) -> Result<PlanD
     PlanDir::from_files(files, &origin).map_err(|e| ApplyError::Plan(e.to_string()))
 }
 
-/// Evaluates a step's `if` (CUE) against the steps' status.
-pub fn condition(expr: &str, status: &Json, context: &Json) -> Result<bool, String> {
-    // `status` and `context` are injected as data; declared here so the
-    // expression can refer to them.
-    let text = format!("velacIf: {expr}\nstatus: _\ncontext: _\n");
+/// Compiles every step template the plan holds, by step type; a step
+/// whose type has none (and is not a step group) is refused before anything
+/// is sent.
+pub fn templates(plan: &PlanDir) -> Result<HashMap<String, crate::step::Template>, ApplyError> {
+    let p = &plan.plan;
+    let mut out = HashMap::new();
+    let used: std::collections::HashSet<&str> = all_steps(&p.steps)
+        .iter()
+        .map(|s| s.type_.as_str())
+        .collect();
+    for d in p
+        .definitions
+        .iter()
+        .filter(|d| d.type_ == "workflow-step" && used.contains(d.name.as_str()))
+    {
+        let Some(text) = &d.template else { continue };
+        let t = crate::step::Template::compile(&d.name, text).map_err(|ds| {
+            ApplyError::Plan(format!(
+                "the template of workflow step type {:?} does not compile: {}",
+                d.name,
+                ds.first().map_or("", |x| x.message.as_str())
+            ))
+        })?;
+        out.insert(d.name.clone(), t);
+    }
+    for s in all_steps(&p.steps) {
+        if s.type_ != "step-group" && !out.contains_key(&s.type_) {
+            return Err(ApplyError::Plan(format!(
+                "step {:?} has type {:?}, whose template the plan does not hold; plan again with this velac",
+                s.name, s.type_
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluates a step's `if` (CUE) against the steps' status, the step's
+/// available inputs (by their `from`), `context` and `parameter` (the raw
+/// properties), as KubeVela does.
+pub fn condition(
+    expr: &str,
+    status: &Json,
+    context: &Json,
+    inputs: &Json,
+    parameter: &Json,
+) -> Result<bool, String> {
+    // The data is injected; declared here so the expression can refer to it.
+    let text = format!("velacIf: {expr}\nstatus: _\ncontext: _\ninputs: _\nparameter: _\n");
     let mut ev = crate::cue::Evaluation::from_source("if", &text)
         .map_err(|d| d.first().map_or_else(String::new, |d| d.message.clone()))?;
     let span = crate::source::Span::new(crate::source::FileId(0), 0, 0);
-    crate::cue::inject_json(&mut ev.engine, ev.root, "status", status, span);
-    crate::cue::inject_json(&mut ev.engine, ev.root, "context", context, span);
+    for (k, v) in [
+        ("status", status),
+        ("context", context),
+        ("inputs", inputs),
+        ("parameter", parameter),
+    ] {
+        crate::cue::inject_json(&mut ev.engine, ev.root, k, v, span);
+    }
     let v = ev.lookup("velacIf").ok_or("no value")?;
     match ev.export(v) {
         Ok(Json::Bool(b)) => Ok(b),
-        Ok(other) => Err(format!("{expr:?} is {other}, not a bool")),
+        Ok(other) => Err(format!("invalid if value: {expr:?} is {other}, not a bool")),
         Err(e) => Err(e.0.first().map_or_else(
-            || "cannot evaluate".into(),
-            |x| format!("{expr:?}: {}", x.msg),
+            || "invalid if value: cannot evaluate".into(),
+            |x| format!("invalid if value: {expr:?}: {}", x.msg),
         )),
     }
 }
 
-struct Applier<'a> {
-    ctx: Ctx<'a>,
-    home: &'a dyn Store,
-    key: AppKey,
-    status: AppStatus,
-    /// The workflow as this run last wrote it: a different one on disk
-    /// means a control command ran meanwhile.
-    written: Option<WorkflowStatus>,
-}
-
-impl Runner for Applier<'_> {
-    fn run(&mut self, step: &StepRef, deadline: Option<Timestamp>) -> Outcome {
-        self.ctx.events.emit(Event::StepStarted {
-            step: step.name.clone(),
-            type_: step.type_.clone(),
-        });
-        let out = match step.type_.as_str() {
-            "deploy" | "deploy2env" | "apply-component" => self.deploy(step, deadline),
-            "apply-object" => self.apply_object(step),
-            "depends-on-app" => self.depends_on_app(step, deadline),
-            other => Outcome::Failed(
-                "Execute".into(),
-                format!("velac cannot execute step type {other:?}"),
-            ),
-        };
-        let (phase, message) = match &out {
-            Outcome::Succeeded(m) => ("succeeded", m.clone()),
-            Outcome::Failed(r, m) => ("failed", format!("{r}: {m}")),
-        };
-        self.ctx.events.emit(Event::StepFinished {
-            step: step.name.clone(),
-            phase: phase.into(),
-            message,
-        });
-        out
-    }
-
-    fn checkpoint(&mut self, wf: &mut WorkflowStatus) -> Control {
-        let written = self.written.clone();
-        let mine = self.status.clone();
-        let res = self.home.update_status(&self.key, |disk| {
-            let d = disk.get_or_insert_with(|| mine.clone());
-            if let (Some(theirs), Some(w)) = (&d.workflow, &written)
-                && theirs != w
-                && theirs.app_revision == wf.app_revision
-            {
-                *wf = theirs.clone();
-                return Control::Stop;
-            }
-            let healthy = mine.services.iter().all(|s| s.healthy);
-            *d = AppStatus {
-                created_at: d.created_at.clone(),
-                status: workflow::app_phase(wf, healthy),
-                workflow: Some(wf.clone()),
-                ..mine.clone()
-            };
-            Control::Continue
-        });
-        match res {
-            Ok(Control::Continue) => {
-                self.written = Some(wf.clone());
-                self.status.workflow = Some(wf.clone());
-                Control::Continue
-            }
-            Ok(Control::Stop) => {
-                self.ctx.events.emit(Event::Warning(
-                    "the workflow was suspended or terminated by a workflow command; stopping"
-                        .into(),
-                ));
-                Control::Stop
-            }
-            Err(e) => {
-                self.ctx
-                    .events
-                    .emit(Event::Warning(format!("cannot record progress: {e}")));
-                Control::Stop
-            }
-        }
-    }
-
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-impl Applier<'_> {
-    fn record(&mut self, applied: Vec<crate::state::status::AppliedResource>) {
-        for a in applied {
-            self.status.applied_resources.retain(|x| {
-                (&x.cluster, &x.api_version, &x.kind, &x.namespace, &x.name)
-                    != (&a.cluster, &a.api_version, &a.kind, &a.namespace, &a.name)
-            });
-            self.status.applied_resources.push(a);
-        }
-        self.status.applied_resources.sort();
-    }
-
-    fn set_services(&mut self, svcs: &[crate::state::status::ServiceStatus]) {
-        for s in svcs {
-            match self.status.services.iter_mut().find(|x| {
-                (&x.name, &x.cluster, &x.namespace, &x.env)
-                    == (&s.name, &s.cluster, &s.namespace, &s.env)
-            }) {
-                Some(x) => *x = s.clone(),
-                None => self.status.services.push(s.clone()),
-            }
-        }
-    }
-
-    /// A setting of the `health` policy, in seconds.
-    fn health_setting(&self, key: &str) -> Option<Duration> {
-        self.ctx
-            .plan
-            .plan
-            .policies
-            .iter()
-            .find(|p| p.type_ == "health")
-            .and_then(|p| p.properties.get(key).and_then(Json::as_u64))
-            .map(Duration::from_secs)
-    }
-
-    fn interval(&self) -> Duration {
-        let policy = self.health_setting("probeInterval");
-        self.ctx
-            .opts
-            .poll
-            .or(policy)
-            .unwrap_or(Duration::from_secs(2))
-    }
-
-    fn deploy(&mut self, step: &StepRef, deadline: Option<Timestamp>) -> Outcome {
-        let results: Vec<Result<deploy::Placed, String>> = std::thread::scope(|sc| {
-            let ctx = &self.ctx;
-            let hs: Vec<_> = step
-                .placements
-                .iter()
-                .map(|p| sc.spawn(move || ctx.place(step, p)))
-                .collect();
-            hs.into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("apply thread panicked".into()))
-                })
-                .collect()
-        });
-        let mut errors = Vec::new();
-        for r in results {
-            match r {
-                Ok(p) => self.record(p.applied),
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Outcome::Failed("Execute".into(), errors.join("; "));
-        }
-        let deadline = deadline.unwrap_or_else(|| {
-            let d = jiff::SignedDuration::try_from(self.ctx.opts.step_timeout).unwrap_or_default();
-            Timestamp::now()
-                .checked_add(d)
-                .unwrap_or_else(|_| Timestamp::now())
-        });
-        let interval = self.interval();
-        let probe_timeout = self.health_setting("probeTimeout");
-        loop {
-            let started = std::time::Instant::now();
-            let mut svcs = self.ctx.health(step);
-            // A probe slower than the health policy's probeTimeout counts as failed.
-            if let Some(limit) = probe_timeout
-                && started.elapsed() > limit
-            {
-                for s in &mut svcs {
-                    s.healthy = false;
-                    s.message = format!(
-                        "health probe took longer than probeTimeout ({}s)",
-                        limit.as_secs()
-                    );
-                }
-            }
-            self.set_services(&svcs);
-            let bad: Vec<String> = svcs
-                .iter()
-                .filter(|s| !s.healthy)
-                .map(|s| format!("{} ({}): {}", s.name, s.cluster, s.message))
-                .collect();
-            if bad.is_empty() {
-                return Outcome::Succeeded(String::new());
-            }
-            if Timestamp::now() >= deadline {
-                return Outcome::Failed(
-                    "Timeout".into(),
-                    format!("not healthy in time: {}", bad.join("; ")),
-                );
-            }
-            self.ctx.events.emit(Event::Waiting {
-                step: step.name.clone(),
-                services: bad,
-            });
-            // Let control commands (suspend, terminate) be seen while waiting.
-            if let Some(mut wf) = self.status.workflow.clone()
-                && self.checkpoint(&mut wf) == Control::Stop
-            {
-                self.status.workflow = Some(wf);
-                return Outcome::Failed("Terminate".into(), "stopped by a workflow command".into());
-            }
-            std::thread::sleep(interval);
-        }
-    }
-
-    fn apply_object(&mut self, step: &StepRef) -> Outcome {
-        let Some(obj) = step.properties.get("value").filter(|v| v.is_object()) else {
-            return Outcome::Failed(
-                "Execute".into(),
-                "apply-object: properties.value is not an object".into(),
-            );
-        };
-        let cluster = step
-            .properties
-            .get("cluster")
+/// `context` fields every step of a plan shares (KubeVela's for an
+/// Application; `clusterVersion` is left out: velac has no single hub).
+fn base_context(plan: &PlanDir) -> Map<String, Json> {
+    let p = &plan.plan;
+    let meta = |k: &str| {
+        p.application
+            .object
+            .pointer(&format!("/metadata/{k}"))
+            .cloned()
+            .filter(Json::is_object)
+            .unwrap_or_else(|| json!({}))
+    };
+    let annotations = meta("annotations");
+    let ann = |k: &str| {
+        annotations
+            .get(k)
             .and_then(Json::as_str)
-            .filter(|c| !c.is_empty())
-            .unwrap_or("local");
-        let Some(c) = self.ctx.clusters.get(cluster) else {
-            return Outcome::Failed(
-                "Execute".into(),
-                format!("cluster {cluster} is not connected"),
-            );
-        };
-        let mut obj = obj.clone();
-        if obj.pointer("/metadata/namespace").is_none()
-            && let Some(m) = obj.pointer_mut("/metadata").and_then(Json::as_object_mut)
-        {
-            m.insert(
-                "namespace".into(),
-                json!(self.ctx.plan.plan.application.namespace),
-            );
-        }
-        match c.apply(&obj, self.ctx.opts.force_conflicts) {
-            Ok(live) => {
-                let r = crate::cluster::api::ObjRef::of(&live);
-                self.ctx.events.emit(Event::Applied {
-                    step: step.name.clone(),
-                    cluster: cluster.into(),
-                    object: r.to_string(),
-                });
-                Outcome::Succeeded(String::new())
-            }
-            Err(e) => Outcome::Failed("Execute".into(), format!("cluster {cluster}: {e}")),
-        }
-    }
-
-    fn depends_on_app(&mut self, step: &StepRef, deadline: Option<Timestamp>) -> Outcome {
-        let name = step
-            .properties
-            .get("name")
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        let namespace = step
-            .properties
-            .get("namespace")
-            .and_then(Json::as_str)
-            .unwrap_or(&self.ctx.plan.plan.application.namespace);
-        let key = AppKey {
-            namespace: namespace.into(),
-            name: name.into(),
-        };
-        let deadline = deadline.unwrap_or_else(|| {
-            let d = jiff::SignedDuration::try_from(self.ctx.opts.step_timeout).unwrap_or_default();
-            Timestamp::now()
-                .checked_add(d)
-                .unwrap_or_else(|_| Timestamp::now())
-        });
-        loop {
-            let phase = match self.home.status(&key) {
-                Ok(Some(s)) => s.status,
-                Ok(None) => {
-                    return Outcome::Failed(
-                        "Execute".into(),
-                        format!("application {key} was never applied"),
-                    );
-                }
-                Err(e) => return Outcome::Failed("Execute".into(), e.to_string()),
-            };
-            if phase == crate::state::status::AppPhase::Running {
-                return Outcome::Succeeded(String::new());
-            }
-            if Timestamp::now() >= deadline {
-                return Outcome::Failed(
-                    "Timeout".into(),
-                    format!("application {key} is {}, not running", phase.as_str()),
-                );
-            }
-            std::thread::sleep(self.interval());
-        }
-    }
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut m = Map::new();
+    m.insert("name".into(), json!(p.application.name));
+    m.insert("namespace".into(), json!(p.application.namespace));
+    m.insert("appName".into(), json!(p.application.name));
+    m.insert("appRevision".into(), json!(p.revision.name));
+    m.insert("appRevisionNum".into(), json!(p.revision.number));
+    m.insert("appLabels".into(), meta("labels"));
+    m.insert("appAnnotations".into(), annotations.clone());
+    m.insert(
+        "workflowName".into(),
+        json!(ann("app.oam.dev/workflowName")),
+    );
+    m.insert(
+        "publishVersion".into(),
+        json!(ann("app.oam.dev/publishVersion")),
+    );
+    m.insert("revision".into(), json!(""));
+    m.insert("components".into(), Json::Null);
+    m.insert("replicaKey".into(), json!(""));
+    m.insert("cluster".into(), json!(""));
+    m
 }
 
 /// Runs (or continues) a plan's workflow. Returns the status it ended with.
@@ -596,11 +382,30 @@ pub fn apply(
     opts: &Options,
     events: &dyn Events,
 ) -> Result<AppStatus, ApplyError> {
+    apply_connected(plan, home, clusters, None, opts, events)
+}
+
+/// [`apply`], connecting clusters the plan did not name in advance (a step's
+/// own `cluster`) through `connect`.
+pub fn apply_connected(
+    plan: &PlanDir,
+    home: &dyn Store,
+    clusters: &Clusters,
+    connect: Option<&dyn Connect>,
+    opts: &Options,
+    events: &dyn Events,
+) -> Result<AppStatus, ApplyError> {
     let key = app_key(plan);
     let _lock = home.lock_run(&key, "velac apply")?;
     let last = home.status(&key)?;
     let start = verify(plan, last.as_ref(), opts)?;
+    let templates = templates(plan)?;
     let p = &plan.plan;
+    // Variables and step memory belong to one revision's run.
+    let wfctx = match home.context(&key)? {
+        Some(c) if start == Start::Continue && c.revision == p.revision.name => c,
+        _ => WorkflowContext::new(&p.revision.name),
+    };
     let mut status = last
         .clone()
         .unwrap_or_else(|| AppStatus::new(&p.application.name, &p.application.namespace));
@@ -659,19 +464,25 @@ pub fn apply(
         key: key.clone(),
         written: status.workflow.clone().filter(|_| start == Start::Continue),
         status,
+        saved_ctx: None,
+        wfctx,
+        templates,
+        connect,
+        extra: Default::default(),
+        base_context: base_context(plan),
+        groups: p
+            .steps
+            .iter()
+            .flat_map(|g| g.sub_steps.iter().map(|s| (s.id.clone(), g.name.clone())))
+            .collect(),
     };
-    let context = json!({
-        "name": p.application.name, "namespace": p.application.namespace,
-        "appName": p.application.name, "appRevision": p.revision.name,
-    });
-    let cond = |expr: &str, st: &Json| condition(expr, st, &context);
+    applier.save_context();
     workflow::advance(
         &p.steps,
         p.mode.steps == "DAG",
         p.mode.sub_steps != "StepByStep",
         &mut wf,
         &mut applier,
-        &cond,
     );
     let succeeded = wf.status == crate::state::status::WorkflowState::Succeeded;
     if succeeded {
@@ -691,7 +502,11 @@ mod tests {
             "application": {"name": "app", "namespace": "default"},
             "revision": {"name": format!("app-v{number}"), "number": number, "hash": hash},
             "inputsDigest": "sha256:0", "mode": {"steps": "StepByStep", "subSteps": "DAG"},
-            "definitions": [], "clusters": [], "policies": [], "steps": steps,
+            "definitions": [
+                {"name": "deploy", "type": "workflow-step", "digest": "d", "template": "parameter: {}\n"},
+                {"name": "broken", "type": "workflow-step", "digest": "d", "template": "a: (\n"},
+            ],
+            "clusters": [], "policies": [], "steps": steps,
         });
         PlanDir::from_files(
             vec![("plan.json".into(), p.to_string())],
@@ -757,37 +572,36 @@ mod tests {
     }
 
     #[test]
-    fn steps_it_cannot_run_are_refused_before_anything_is_sent() {
+    fn steps_without_a_template_that_compiles_are_refused_before_anything_is_sent() {
         let o = Options::default();
         let e = verify(&plan(1, "a", step("notification")), None, &o).unwrap_err();
         assert!(
             e.to_string()
-                .contains("type \"notification\", which velac apply cannot execute"),
+                .contains("type \"notification\", whose template the plan does not hold"),
             "{e}"
         );
-        let with_inputs = json!([{"id": "x", "name": "s", "type": "deploy", "inputs": [{"from": "v", "parameterKey": "k"}]}]);
-        let e = verify(&plan(1, "a", with_inputs), None, &o).unwrap_err();
-        assert!(e.to_string().contains("declares inputs or outputs"), "{e}");
+        let e = verify(&plan(1, "a", step("broken")), None, &o).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the template of workflow step type \"broken\" does not compile"),
+            "{e}"
+        );
+        let group = json!([{"id": "g", "name": "g", "type": "step-group", "subSteps": []}]);
+        assert!(verify(&plan(1, "a", group), None, &o).is_ok());
     }
 
     #[test]
     fn if_conditions_are_cue_over_the_steps_status() {
         let status = json!({"a": {"phase": "failed", "failed": true, "succeeded": false}});
         let ctx = json!({"name": "app"});
-        assert_eq!(condition("status.a.failed", &status, &ctx), Ok(true));
-        assert_eq!(
-            condition("status.a.phase == \"succeeded\"", &status, &ctx),
-            Ok(false)
-        );
-        assert_eq!(
-            condition("context.name == \"app\"", &status, &ctx),
-            Ok(true)
-        );
-        assert!(condition("status.b.failed", &status, &ctx).is_err());
-        assert!(
-            condition("\"yes\"", &status, &ctx)
-                .unwrap_err()
-                .contains("not a bool")
-        );
+        let inputs = json!({"score": 7});
+        let param = json!({"threshold": 5});
+        let c = |e: &str| condition(e, &status, &ctx, &inputs, &param);
+        assert_eq!(c("status.a.failed"), Ok(true));
+        assert_eq!(c("status.a.phase == \"succeeded\""), Ok(false));
+        assert_eq!(c("context.name == \"app\""), Ok(true));
+        assert_eq!(c("inputs.score > parameter.threshold"), Ok(true));
+        assert!(c("status.b.failed").is_err());
+        assert!(c("\"yes\"").unwrap_err().contains("not a bool"));
     }
 }

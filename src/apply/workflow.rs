@@ -1,25 +1,39 @@
 //! The workflow state machine, as KubeVela's workflow engine runs it: which
-//! step runs next, which is skipped, where a run stops (suspend), and what
-//! the control commands (resume, suspend, terminate, restart) change.
+//! step runs next, which is skipped, where a run stops (suspend), which
+//! steps are polled again (a wait, an error to retry, inputs not there yet),
+//! and what the control commands (resume, suspend, terminate, restart)
+//! change.
 //!
 //! Pure apart from the [`Runner`] it is given: the runner executes leaf
-//! steps against clusters and persists every transition, so a run killed at
-//! any point starts again from the last recorded phase. A step recorded as
-//! `running` is executed again (applies are idempotent); `succeeded` steps
-//! never are.
+//! steps (their CUE templates) and persists every transition, so a run
+//! killed at any point starts again from the last recorded phase. A step
+//! recorded as `running` runs again (side-effecting calls already made in
+//! its attempt are not repeated); `succeeded` steps never do.
 
 use crate::plan::read::StepRef;
+use crate::state::context::{StepContext, SuspendMark};
 use crate::state::status::{StepPhase, StepStatus, WorkflowState, WorkflowStatus};
 use jiff::Timestamp;
 use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::time::Duration;
 
-/// What a leaf step ended with.
+/// What one run of a leaf step ended with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Done.
+    /// Done, with a message.
     Succeeded(String),
-    /// Failed for good: reason (`Timeout`, `FailedAfterRetries`, …) and message.
+    /// Not done yet (a wait): the step stays running and is run again.
+    Waiting(String),
+    /// Suspended: message, and when it resumes by itself (RFC 3339).
+    Suspended(String, Option<String>),
+    /// Failed for good: reason (`Action`, `Timeout`, `FailedAfterRetries`,
+    /// `Input`, …) and message.
     Failed(String, String),
+    /// Failed, to be tried again (reason `Execute`).
+    Error(String),
+    /// `#Break`: the step succeeds and the workflow ends here.
+    Broken(String),
 }
 
 /// Whether to go on after a checkpoint.
@@ -33,13 +47,33 @@ pub enum Control {
 
 /// Executes leaf steps and records progress.
 pub trait Runner {
-    /// Runs a deploy-like step; `deadline` comes from the step's `timeout`.
-    fn run(&mut self, step: &StepRef, deadline: Option<Timestamp>) -> Outcome;
+    /// Runs a leaf step once; `prior` is its status before this run.
+    fn run(&mut self, step: &StepRef, prior: &StepStatus) -> Outcome;
+    /// Why the step cannot start yet (`Pending on Input: x`), if so.
+    fn pending(&mut self, step: &StepRef) -> Option<String>;
+    /// Evaluates a step's `if`.
+    fn condition(
+        &mut self,
+        step: &StepRef,
+        expr: &str,
+        wf: &WorkflowStatus,
+    ) -> Result<bool, String>;
+    /// A step starts a new attempt: what its last attempt kept is dropped.
+    fn begin(&mut self, step: &StepRef);
+    /// A step finished without running (skipped, timed out): its outputs
+    /// are published as null.
+    fn finished_without_run(&mut self, step: &StepRef);
     /// Persists the workflow status; may adopt changes made meanwhile by a
     /// control command (then says [`Control::Stop`]).
     fn checkpoint(&mut self, wf: &mut WorkflowStatus) -> Control;
     /// Now.
     fn now(&self) -> Timestamp;
+    /// Waits before the steps still running are polled again: `polls` is
+    /// how many polls in a row found nothing finished, `until` the nearest
+    /// deadline.
+    fn pause(&mut self, polls: u32, until: Option<Timestamp>);
+    /// How long a step without a `timeout` may run in one apply.
+    fn default_timeout(&self) -> Option<Duration>;
 }
 
 /// Parses a Go-style duration (`90s`, `1m30s`, `2h`, `500ms`).
@@ -110,12 +144,48 @@ pub fn init(steps: &[StepRef], mode: &str, revision: &str) -> WorkflowStatus {
     }
 }
 
-/// Finished: succeeded, skipped or failed.
-fn finished(p: StepPhase) -> bool {
-    matches!(
-        p,
-        StepPhase::Succeeded | StepPhase::Skipped | StepPhase::Failed
-    )
+/// Finished: succeeded, skipped, or failed for a reason other than an
+/// error that is tried again.
+pub fn finished(s: &StepStatus) -> bool {
+    match s.phase {
+        StepPhase::Succeeded | StepPhase::Skipped => true,
+        StepPhase::Failed => s.reason != "Execute",
+        _ => false,
+    }
+}
+
+/// A `#Suspend` met while running a step: whether the step suspends now,
+/// and until when it stays suspended. A suspend met for the first time
+/// suspends (until `duration` passed, if given); met again, it lets the
+/// step go on once the workflow was resumed by hand (`prior` is running
+/// again) or its time passed. A manual resume wins over a duration.
+pub fn suspend_now(
+    mem: &mut StepContext,
+    label: &str,
+    duration: Option<Duration>,
+    prior: &StepStatus,
+    now: Timestamp,
+) -> (bool, Option<String>) {
+    if let Some(m) = mem.suspended.get(label) {
+        let due = m
+            .until
+            .as_deref()
+            .and_then(|t| t.parse::<Timestamp>().ok())
+            .is_some_and(|t| t <= now);
+        if prior.phase == StepPhase::Running || due {
+            return (false, None);
+        }
+        return (true, m.until.clone());
+    }
+    let until = duration.map(|d| add(now, d).to_string());
+    mem.suspended.insert(
+        label.to_string(),
+        SuspendMark {
+            since: now.to_string(),
+            until: until.clone(),
+        },
+    );
+    (true, until)
 }
 
 /// Where a pass over a list of steps ended.
@@ -123,17 +193,31 @@ fn finished(p: StepPhase) -> bool {
 enum Pass {
     /// Every step finished.
     Done,
+    /// Some step runs on (waits, retries, or waits for its inputs): poll.
+    Busy,
     /// A step waits for a resume.
     Suspended,
     /// A control command stopped the run.
     Stopped,
 }
 
+/// How one step's execution left it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Finished,
+    Running,
+    Suspended,
+    Stopped,
+}
+
 struct Machine<'a> {
     runner: &'a mut dyn Runner,
     sub_mode_dag: bool,
-    /// Evaluates `if` conditions against the steps' status.
-    cond: &'a dyn Fn(&str, &Json) -> Result<bool, String>,
+    /// When this apply first ran each step (by id): `--timeout` counts
+    /// from there.
+    started: HashMap<String, Timestamp>,
+    /// Steps finished in this apply (a poll that finishes none backs off).
+    finished_count: usize,
 }
 
 /// `status` as `if` conditions see it: by step name, the phase plus the
@@ -174,15 +258,16 @@ fn list<'a>(wf: &'a mut WorkflowStatus, path: &[usize]) -> &'a mut Vec<StepStatu
     l
 }
 
-/// Runs the workflow as far as it can go now. Returns with the status
-/// updated (and checkpointed): finished, suspended or stopped.
+/// Runs the workflow as far as it can go now: steps that wait are polled
+/// (with a backoff) until they finish, time out, or a control command stops
+/// the run. Returns with the status updated (and checkpointed): finished,
+/// suspended or stopped.
 pub fn advance(
     steps: &[StepRef],
     steps_dag: bool,
     sub_dag: bool,
     wf: &mut WorkflowStatus,
     runner: &mut dyn Runner,
-    cond: &dyn Fn(&str, &Json) -> Result<bool, String>,
 ) {
     if wf.terminated || wf.finished {
         return;
@@ -197,28 +282,49 @@ pub fn advance(
     let mut m = Machine {
         runner,
         sub_mode_dag: sub_dag,
-        cond,
+        started: HashMap::new(),
+        finished_count: 0,
     };
     if m.runner.checkpoint(wf) == Control::Stop {
         return;
     }
-    match m.pass(steps, &[], steps_dag, wf) {
-        Pass::Stopped => return,
-        Pass::Suspended => {
-            wf.suspend = true;
-            wf.status = WorkflowState::Suspending;
-        }
-        Pass::Done => {
-            let failed = wf.steps.iter().any(|s| s.phase == StepPhase::Failed);
-            wf.finished = true;
-            wf.end_time = Some(m.runner.now().to_string());
-            wf.status = if failed {
-                WorkflowState::Failed
-            } else {
-                WorkflowState::Succeeded
-            };
-            if failed {
-                wf.terminated = true;
+    let mut polls = 0u32;
+    loop {
+        let before = m.finished_count;
+        match m.pass(steps, &[], steps_dag, wf) {
+            Pass::Stopped => return,
+            Pass::Suspended => {
+                wf.suspend = true;
+                wf.status = WorkflowState::Suspending;
+                break;
+            }
+            Pass::Done => {
+                let failed = wf.steps.iter().any(|s| s.phase == StepPhase::Failed);
+                wf.finished = true;
+                wf.end_time = Some(m.runner.now().to_string());
+                wf.status = if wf.terminated {
+                    WorkflowState::Terminated
+                } else if failed {
+                    WorkflowState::Failed
+                } else {
+                    WorkflowState::Succeeded
+                };
+                if failed {
+                    wf.terminated = true;
+                }
+                break;
+            }
+            Pass::Busy => {
+                polls = if m.finished_count > before {
+                    0
+                } else {
+                    polls + 1
+                };
+                let until = m.nearest_deadline(steps, wf);
+                m.runner.pause(polls, until);
+                if m.runner.checkpoint(wf) == Control::Stop {
+                    return;
+                }
             }
         }
     }
@@ -230,6 +336,41 @@ impl Machine<'_> {
         self.runner.checkpoint(wf) == Control::Continue
     }
 
+    /// The earliest time a running step times out.
+    fn nearest_deadline(&self, steps: &[StepRef], wf: &WorkflowStatus) -> Option<Timestamp> {
+        fn walk(m: &Machine, steps: &[StepRef], st: &[StepStatus], out: &mut Vec<Timestamp>) {
+            for (s, x) in steps.iter().zip(st) {
+                if !finished(x) && x.phase != StepPhase::Suspending {
+                    out.extend(m.deadline_reason(s, x).map(|(t, _)| t));
+                }
+                walk(m, &s.sub_steps, &x.sub_steps, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, steps, &wf.steps, &mut out);
+        out.into_iter().min()
+    }
+
+    /// When a step times out, and what its message then says: its own
+    /// `timeout` counts from its first execution (as upstream), the default
+    /// (`--timeout`) from when this apply started it.
+    fn deadline_reason(&self, s: &StepRef, st: &StepStatus) -> Option<(Timestamp, String)> {
+        match s.timeout.as_deref().and_then(parse_duration) {
+            Some(d) => {
+                let from = ts(&st.first_execute_time)?;
+                Some((add(from, d), "step timed out".into()))
+            }
+            None => {
+                let d = self.runner.default_timeout()?;
+                let from = *self.started.get(&s.id)?;
+                Some((
+                    add(from, d),
+                    format!("not finished within {} (--timeout)", show_duration(d)),
+                ))
+            }
+        }
+    }
+
     /// One pass over the step list at `path`.
     fn pass(
         &mut self,
@@ -239,35 +380,45 @@ impl Machine<'_> {
         wf: &mut WorkflowStatus,
     ) -> Pass {
         let mut suspended = false;
+        let mut busy = false;
         loop {
             let mut progressed = false;
             for (i, s) in steps.iter().enumerate() {
-                let phase = list(wf, path)[i].phase;
-                if finished(phase) {
+                let st = &list(wf, path)[i];
+                if finished(st) {
                     continue;
                 }
-                if phase == StepPhase::Pending {
+                let fresh = st.first_execute_time.is_none() && st.phase == StepPhase::Pending;
+                if fresh {
                     let st = list(wf, path);
-                    let deps_done = s.depends_on.iter().all(|d| {
+                    let unmet = s.depends_on.iter().find(|d| {
                         st.iter()
-                            .find(|x| &x.name == d)
-                            .is_none_or(|x| finished(x.phase))
+                            .find(|x| &x.name == *d)
+                            .is_some_and(|x| !finished(x))
                     });
-                    if !deps_done {
+                    if let Some(d) = unmet {
+                        let msg = format!("Pending on DependsOn: {d}");
+                        if st[i].message != msg {
+                            st[i].message = msg;
+                        }
                         if dag {
                             continue;
                         }
                         break;
                     }
-                    let verdict = self.skip(s, i, path, dag, wf);
-                    let now = self.runner.now();
-                    let st = &mut list(wf, path)[i];
-                    match &verdict {
-                        Ok(false) => {}
-                        Ok(true) => mark_skipped(st),
-                        Err(e) => fail(st, "Execute", &format!("if: {e}"), now),
-                    }
+                    let verdict = if wf.terminated {
+                        Ok(true)
+                    } else {
+                        self.skip(s, i, path, dag, wf)
+                    };
                     if verdict != Ok(false) {
+                        let st = &mut list(wf, path)[i];
+                        mark_skipped(st);
+                        if let Err(e) = &verdict {
+                            st.message = format!("pre check error: {e}");
+                        }
+                        self.runner.finished_without_run(s);
+                        self.finished_count += 1;
                         progressed = true;
                         if !self.save(wf) {
                             return Pass::Stopped;
@@ -275,13 +426,53 @@ impl Machine<'_> {
                         continue;
                     }
                 }
+                if list(wf, path)[i].phase == StepPhase::Pending
+                    && let Some(msg) = self.runner.pending(s)
+                {
+                    let now = self.runner.now();
+                    self.started.entry(s.id.clone()).or_insert(now);
+                    let st = &mut list(wf, path)[i];
+                    if let Some((deadline, why)) = self.deadline_reason(s, st)
+                        && deadline <= now
+                    {
+                        fail(st, "Timeout", &format!("{why}: {msg}"), now);
+                        self.runner.finished_without_run(s);
+                        self.finished_count += 1;
+                        progressed = true;
+                        if !self.save(wf) {
+                            return Pass::Stopped;
+                        }
+                        continue;
+                    }
+                    if st.message != msg {
+                        st.message = msg;
+                        st.first_execute_time.get_or_insert(now.to_string());
+                        if !self.save(wf) {
+                            return Pass::Stopped;
+                        }
+                    }
+                    busy = true;
+                    if dag {
+                        continue;
+                    }
+                    break;
+                }
                 match self.exec(s, path, i, wf) {
-                    Pass::Done => progressed = true,
-                    Pass::Stopped => return Pass::Stopped,
-                    Pass::Suspended => {
+                    End::Finished => {
+                        self.finished_count += 1;
+                        progressed = true;
+                    }
+                    End::Stopped => return Pass::Stopped,
+                    End::Running => {
+                        busy = true;
+                        if !dag {
+                            break;
+                        }
+                    }
+                    End::Suspended => {
                         suspended = true;
                         if !dag {
-                            return Pass::Suspended;
+                            break;
                         }
                     }
                 }
@@ -291,18 +482,20 @@ impl Machine<'_> {
             }
         }
         let st = list(wf, path);
-        if st.iter().all(|s| finished(s.phase)) {
+        if st.iter().all(finished) {
             Pass::Done
-        } else if suspended || st.iter().any(|s| s.phase == StepPhase::Suspending) {
-            Pass::Suspended
+        } else if busy {
+            Pass::Busy
         } else {
-            // Step by step, stopped before a step whose dependency comes later.
+            // Suspended, or (step by step) stopped before a step whose
+            // dependency comes later.
+            let _ = suspended;
             Pass::Suspended
         }
     }
 
     fn skip(
-        &self,
+        &mut self,
         s: &StepRef,
         i: usize,
         path: &[usize],
@@ -311,7 +504,7 @@ impl Machine<'_> {
     ) -> Result<bool, String> {
         match s.if_.as_deref().map(str::trim) {
             Some("always") => return Ok(false),
-            Some(expr) => return (self.cond)(expr, &condition_status(wf)).map(|run| !run),
+            Some(expr) => return self.runner.condition(s, expr, wf).map(|run| !run),
             None => {}
         }
         let st = list(wf, path);
@@ -328,127 +521,160 @@ impl Machine<'_> {
         }))
     }
 
-    fn exec(&mut self, s: &StepRef, path: &[usize], i: usize, wf: &mut WorkflowStatus) -> Pass {
+    fn exec(&mut self, s: &StepRef, path: &[usize], i: usize, wf: &mut WorkflowStatus) -> End {
         let now = self.runner.now();
-        let auto_false =
-            s.type_ == "deploy" && s.properties.get("auto") == Some(&Json::Bool(false));
-        let st = &mut list(wf, path)[i];
-        // A suspend step, or a deploy with `auto: false` before it deploys.
-        let suspends = s.type_ == "suspend"
-            || (auto_false
-                && (st.first_execute_time.is_none() || st.phase == StepPhase::Suspending));
-        if suspends {
-            let due = ts(&st.resume_at).is_some_and(|t| t <= now);
-            match st.phase {
-                StepPhase::Suspending if !due => return Pass::Suspended,
-                StepPhase::Suspending | StepPhase::Running if st.first_execute_time.is_some() => {
-                    // Resumed, by hand or because its duration passed.
-                    st.resume_at = None;
-                    st.reason.clear();
-                    st.message.clear();
-                    if s.type_ == "suspend" {
-                        st.phase = StepPhase::Succeeded;
-                        st.last_execute_time = Some(now.to_string());
-                        return if self.save(wf) {
-                            Pass::Done
-                        } else {
-                            Pass::Stopped
-                        };
-                    }
-                    st.phase = StepPhase::Running;
-                }
-                _ => {
-                    st.phase = StepPhase::Suspending;
-                    st.reason = "Suspend".into();
-                    st.message = s
-                        .properties
-                        .get("message")
-                        .and_then(Json::as_str)
-                        .map_or_else(|| "Suspended by field suspend".into(), str::to_string);
-                    st.first_execute_time = Some(now.to_string());
-                    st.last_execute_time = Some(now.to_string());
-                    st.resume_at = s
-                        .properties
-                        .get("duration")
-                        .and_then(Json::as_str)
-                        .and_then(parse_duration)
-                        .map(|d| add(now, d).to_string());
-                    return if self.save(wf) {
-                        Pass::Suspended
-                    } else {
-                        Pass::Stopped
-                    };
-                }
+        let group = s.type_ == "step-group";
+        let prior = list(wf, path)[i].clone();
+        if prior.phase == StepPhase::Suspending && !group {
+            let due = ts(&prior.resume_at).is_some_and(|t| t <= now);
+            if !due {
+                return End::Suspended;
             }
         }
-        // The timeout counts from the first execution.
-        let timeout = s.timeout.as_deref().and_then(parse_duration);
-        let deadline = timeout.map(|d| add(ts(&st.first_execute_time).unwrap_or(now), d));
-        if deadline.is_some_and(|d| d <= now) {
-            fail(st, "Timeout", "step timed out", now);
-            for x in st.sub_steps.iter_mut().filter(|x| !finished(x.phase)) {
+        self.started.entry(s.id.clone()).or_insert(now);
+        if let Some((deadline, why)) = self.deadline_reason(s, &prior)
+            && deadline <= now
+        {
+            let st = &mut list(wf, path)[i];
+            fail(st, "Timeout", &why, now);
+            for x in st.sub_steps.iter_mut().filter(|x| !finished(x)) {
                 fail(x, "Timeout", "step group timed out", now);
             }
+            self.runner.finished_without_run(s);
             return if self.save(wf) {
-                Pass::Done
+                End::Finished
             } else {
-                Pass::Stopped
+                End::Stopped
             };
         }
+        if prior.first_execute_time.is_none() {
+            self.runner.begin(s);
+        }
+        let st = &mut list(wf, path)[i];
         st.phase = StepPhase::Running;
-        st.reason.clear();
-        st.message.clear();
+        if st.reason == "Suspend" {
+            st.reason.clear();
+            st.message.clear();
+        }
+        st.resume_at = None;
         st.first_execute_time.get_or_insert(now.to_string());
         st.last_execute_time = Some(now.to_string());
-        if !self.save(wf) {
-            return Pass::Stopped;
+        if prior.phase != StepPhase::Running && !self.save(wf) {
+            return End::Stopped;
         }
-        if s.type_ == "step-group" {
-            let dag = match s.mode.as_deref() {
-                Some("StepByStep") => false,
-                Some(_) => true,
-                None => self.sub_mode_dag,
-            };
-            let sub: Vec<usize> = path.iter().copied().chain([i]).collect();
-            match self.pass(&s.sub_steps, &sub, dag, wf) {
-                Pass::Stopped => return Pass::Stopped,
-                Pass::Suspended => return Pass::Suspended,
-                Pass::Done => {
-                    let now = self.runner.now();
-                    let st = &mut list(wf, path)[i];
-                    match st
-                        .sub_steps
-                        .iter()
-                        .find(|x| x.phase == StepPhase::Failed)
-                        .cloned()
+        if group {
+            return self.exec_group(s, path, i, wf);
+        }
+        let outcome = self.runner.run(s, &prior);
+        let now = self.runner.now();
+        let st = &mut list(wf, path)[i];
+        st.last_execute_time = Some(now.to_string());
+        let end = match outcome {
+            Outcome::Succeeded(msg) => {
+                st.phase = StepPhase::Succeeded;
+                st.reason.clear();
+                st.message = msg;
+                End::Finished
+            }
+            Outcome::Waiting(msg) => {
+                st.phase = StepPhase::Running;
+                st.reason = "Wait".into();
+                st.message = msg;
+                End::Running
+            }
+            Outcome::Suspended(msg, until) => {
+                st.phase = StepPhase::Suspending;
+                st.reason = "Suspend".into();
+                st.message = msg;
+                st.resume_at = until;
+                End::Suspended
+            }
+            Outcome::Failed(reason, msg) => {
+                fail(st, &reason, &msg, now);
+                End::Finished
+            }
+            Outcome::Error(msg) => {
+                st.phase = StepPhase::Failed;
+                st.reason = "Execute".into();
+                st.message = msg;
+                End::Running
+            }
+            Outcome::Broken(msg) => {
+                st.phase = StepPhase::Succeeded;
+                st.reason = "Terminate".into();
+                st.message = msg;
+                wf.terminated = true;
+                End::Finished
+            }
+        };
+        if self.save(wf) { end } else { End::Stopped }
+    }
+
+    fn exec_group(
+        &mut self,
+        s: &StepRef,
+        path: &[usize],
+        i: usize,
+        wf: &mut WorkflowStatus,
+    ) -> End {
+        let dag = match s.mode.as_deref() {
+            Some("StepByStep") => false,
+            Some(_) => true,
+            None => self.sub_mode_dag,
+        };
+        let sub: Vec<usize> = path.iter().copied().chain([i]).collect();
+        match self.pass(&s.sub_steps, &sub, dag, wf) {
+            Pass::Stopped => End::Stopped,
+            Pass::Suspended => End::Suspended,
+            Pass::Busy => End::Running,
+            Pass::Done => {
+                let now = self.runner.now();
+                let st = &mut list(wf, path)[i];
+                let rank = |r: &str| match r {
+                    "FailedAfterRetries" => 0,
+                    "Timeout" => 1,
+                    "Action" => 2,
+                    "Terminate" => 3,
+                    _ => 4,
+                };
+                let failed = st
+                    .sub_steps
+                    .iter()
+                    .filter(|x| x.phase == StepPhase::Failed)
+                    .min_by_key(|x| rank(&x.reason))
+                    .cloned();
+                match failed {
+                    Some(f) => fail(st, &f.reason, &format!("sub-step {} failed", f.name), now),
+                    None if st.sub_steps.iter().all(|x| x.phase == StepPhase::Skipped)
+                        && !st.sub_steps.is_empty() =>
                     {
-                        Some(f) => fail(st, &f.reason, &format!("sub-step {} failed", f.name), now),
-                        None => st.phase = StepPhase::Succeeded,
+                        st.phase = StepPhase::Skipped;
+                        st.reason = "Skip".into();
                     }
-                    return if self.save(wf) {
-                        Pass::Done
-                    } else {
-                        Pass::Stopped
-                    };
+                    None => {
+                        st.phase = StepPhase::Succeeded;
+                        st.reason.clear();
+                    }
+                }
+                if self.save(wf) {
+                    End::Finished
+                } else {
+                    End::Stopped
                 }
             }
         }
-        let outcome = self.runner.run(s, deadline);
-        let now = self.runner.now();
-        let st = &mut list(wf, path)[i];
-        match outcome {
-            Outcome::Succeeded(msg) => {
-                st.phase = StepPhase::Succeeded;
-                st.message = msg;
-            }
-            Outcome::Failed(reason, msg) => fail(st, &reason, &msg, now),
-        }
-        st.last_execute_time = Some(now.to_string());
-        if self.save(wf) {
-            Pass::Done
-        } else {
-            Pass::Stopped
-        }
+    }
+}
+
+/// A duration as Go prints it (`5m0s` is shown `5m`).
+fn show_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
     }
 }
 
@@ -467,7 +693,6 @@ fn fail(s: &mut StepStatus, reason: &str, msg: &str, now: Timestamp) {
     s.first_execute_time.get_or_insert(now.to_string());
     s.last_execute_time = Some(now.to_string());
 }
-
 /// A control command that cannot be carried out, with KubeVela's wording.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -45,10 +45,14 @@ pub(super) struct ApplyArgs {
     /// How long a deploy step without its own `timeout` waits for health.
     #[arg(long, default_value = "5m")]
     timeout: String,
-    /// Health probe interval (default: the plan's `health` policy's
-    /// `probeInterval`, else 2s).
+    /// Interval between polls of a waiting step (default: the plan's
+    /// `health` policy's `probeInterval`, else a backoff from 1s to 10s).
     #[arg(long)]
     poll: Option<String>,
+    /// Times a failing step (reason Execute) is tried again before it fails
+    /// for good with reason FailedAfterRetries.
+    #[arg(long, default_value_t = 10)]
+    max_step_retries: u32,
 }
 
 /// Prints events: on a terminal, lines above a spinner that shows what the
@@ -141,6 +145,8 @@ impl Events for Printer {
                 }
             }
             Event::Deleted { cluster, object } => format!("[gc] {cluster}: deleted {object}"),
+            Event::Sent { step, what, result } => format!("[{step}] {what}: {result}"),
+            Event::Log { step, message } => format!("[{step}] log: {message}"),
             Event::Warning(m) => format!("warning: {m}"),
         };
         self.line(&line);
@@ -195,6 +201,32 @@ pub(super) fn connect(
         out.insert(name, c);
     }
     Ok(out)
+}
+
+/// Connects clusters a step names that the plan did not (its `cluster`
+/// parameter): `local` is the hub (or the current context), any other name
+/// a registered cluster, checked against its recorded identity.
+struct RegistryConnect<'a> {
+    reg: &'a Registry<'a>,
+    rt: Arc<tokio::runtime::Runtime>,
+}
+
+impl crate::apply::runner::Connect for RegistryConnect<'_> {
+    fn connect(&self, name: &str) -> Result<Arc<dyn ClusterApi>, String> {
+        if name == "local" {
+            let c = KubeCluster::local(
+                super::hub_context().as_deref(),
+                self.rt.clone(),
+                CALL_TIMEOUT,
+            )
+            .map_err(|e| format!("cluster local: {e}"))?;
+            return Ok(Arc::new(c));
+        }
+        let entry = self.reg.get(name).map_err(|e| e.to_string())?;
+        let kc = KubeCluster::connect(&entry.kubeconfig, self.rt.clone(), CALL_TIMEOUT)
+            .map_err(|e| format!("cluster {name}: {e}"))?;
+        Ok(Arc::new(Checked::new(kc, name, entry.identity.clone())))
+    }
 }
 
 /// The cluster snapshot the plan was made with must still be the registry's:
@@ -299,7 +331,16 @@ pub(super) fn run_plan(home: &dyn Store, plan: &PlanDir, opts: &Options, out: &P
                 return EXIT_FAIL;
             }
         };
-        let st = match crate::apply::apply(plan, home, &clusters, opts, out) {
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        let more = RegistryConnect { reg: &reg, rt };
+        let st = match crate::apply::apply_connected(plan, home, &clusters, Some(&more), opts, out)
+        {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("velac: {e}");
@@ -385,6 +426,7 @@ pub(super) fn run(a: ApplyArgs) -> u8 {
         allow_stale: a.allow_stale,
         step_timeout: timeout,
         poll,
+        max_retries: a.max_step_retries,
         ..Options::default()
     };
     let out = Printer::new(a.output == EventFormat::Json);

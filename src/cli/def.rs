@@ -339,22 +339,24 @@ fn vet(a: VetArgs) -> u8 {
             if let Err(e) = d.parameter_schema() {
                 return fail(&e, &sources);
             }
-            if let Err(e) = d.program(&mut sources) {
-                // Workflow steps import KubeVela's runtime providers (`vela/kube`, …),
-                // which velac's plan and applier implement natively.
-                let providers: Vec<&str> = e
-                    .iter()
-                    .filter_map(|x| x.message.strip_prefix("package \"vela/"))
-                    .filter_map(|m| m.split_once('"').map(|(p, _)| p))
-                    .collect();
-                if providers.len() != e.len() {
-                    return fail(&e, &sources);
+            if d.kind == crate::definition::DefKind::WorkflowStep {
+                // Step templates are evaluated against the provider packages.
+                let problems = crate::step::vet(&d.name, &d.template);
+                if !problems.is_empty() {
+                    eprintln!("velac: {}: workflow step {:?}:", f.display(), d.name);
+                    for p in problems {
+                        eprintln!("    {p}");
+                    }
+                    return EXIT_FAIL;
                 }
                 notes.push(format!(
-                    "{}: imports the KubeVela runtime package vela/{}; parameter schema checked, template not evaluated",
-                    d.name,
-                    providers.join(", vela/")
+                    "{}: step template evaluated against the provider packages",
+                    d.name
                 ));
+                continue;
+            }
+            if let Err(e) = d.program(&mut sources) {
+                return fail(&e, &sources);
             }
         }
         println!("Validation {} succeed.", f.display());

@@ -70,8 +70,9 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         }
         return Ok(PlanView::new(&plan, objects));
     }
-    let r = render_inputs(p, &a.defs, a.clusters.as_deref(), &a.kube_version).map_err(|_| ())?;
-    let plan = super::plan::plan_of(&r)
+    let mut r =
+        render_inputs(p, &a.defs, a.clusters.as_deref(), &a.kube_version).map_err(|_| ())?;
+    let plan = super::plan::plan_of(&mut r)
         .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
     let objects = r
         .placed

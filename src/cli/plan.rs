@@ -39,9 +39,38 @@ pub(super) const PLAN_FILE: &str = "plan.json";
 
 /// The plan of a rendered application, as the revision after the last one
 /// applied.
-pub(super) fn plan_of(r: &Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
+pub(super) fn plan_of(r: &mut Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
     let steps = crate::policy::workflow_steps(&r.file)?;
-    let definitions = r.catalog.used();
+    let mut definitions = r.catalog.used();
+    // Every step's template goes into the plan, generated steps' too: the
+    // applier runs exactly what was reviewed.
+    for s in steps
+        .iter()
+        .flat_map(|s| std::iter::once(s).chain(&s.sub_steps))
+    {
+        let name = match s.type_.as_str() {
+            "builtin-apply-component" => "apply-component",
+            "step-group" => continue,
+            other => other,
+        };
+        let kind = crate::definition::DefKind::WorkflowStep;
+        if definitions.iter().any(|d| d.kind == kind && d.name == name) {
+            continue;
+        }
+        match r.catalog.get(&mut r.sources, kind, name)? {
+            Some(d) => definitions.push(d),
+            None => {
+                return Err(vec![
+                    crate::diag::Diagnostic::error(format!(
+                        "unknown workflow step type {name:?}; give its definition with -d"
+                    ))
+                    .with_path(format!("{}.type", s.path))
+                    .with_span(s.type_span),
+                ]);
+            }
+        }
+    }
+    definitions.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     Ok(crate::plan::build(&crate::plan::PlanInputs {
         file: &r.file,
         app_text: &r.app_text,
@@ -55,11 +84,11 @@ pub(super) fn plan_of(r: &Rendered) -> Result<serde_json::Value, Vec<crate::diag
 }
 
 pub(super) fn run(a: PlanArgs) -> u8 {
-    let r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
+    let mut r = match render_inputs(&a.app, &a.defs, a.clusters.as_deref(), &a.kube_version) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let plan = match plan_of(&r) {
+    let plan = match plan_of(&mut r) {
         Ok(p) => p,
         Err(d) => return fail(&d, &r.sources),
     };

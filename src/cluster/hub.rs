@@ -17,7 +17,7 @@
 
 use super::api::{ApiError, ClusterApi, ObjRef};
 use crate::state::status::AppStatus;
-use crate::state::{AppKey, StateError, Store};
+use crate::state::{AppKey, StateError, Store, WorkflowContext};
 use base64::Engine;
 use serde_json::{Value as Json, json};
 use std::any::Any;
@@ -85,6 +85,10 @@ impl Hub {
             api,
             name: name.into(),
         })
+    }
+
+    fn context_name(app: &AppKey) -> String {
+        format!("velac-context.{}.{}", app.namespace, app.name)
     }
 
     fn status_name(app: &AppKey) -> String {
@@ -376,6 +380,40 @@ impl Store for Hub {
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|e| StateError::Hub(format!("secret {name}: {e}")))
+    }
+
+    fn context(&self, app: &AppKey) -> Result<Option<WorkflowContext>, StateError> {
+        let name = Self::context_name(app);
+        let Some(s) = self.get("Secret", "v1", &name)? else {
+            return Ok(None);
+        };
+        let text = s
+            .pointer("/data/context")
+            .and_then(unb64)
+            .ok_or_else(|| StateError::Hub(format!("secret {name} holds no context")))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StateError::Hub(format!("secret {name}: {e}")))
+    }
+
+    /// A Secret, not a ConfigMap: outputs may carry what steps read from
+    /// Secrets.
+    fn save_context(&self, app: &AppKey, ctx: &WorkflowContext) -> Result<(), StateError> {
+        let text = serde_json::to_string(ctx).expect("context serialises");
+        if text.len() > MAX_OBJECT * 3 / 4 {
+            return Err(StateError::Hub(format!(
+                "the workflow context of {app} is {} KiB, more than a hub Secret holds",
+                text.len() / 1024
+            )));
+        }
+        let obj = json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": Self::context_name(app), "namespace": NAMESPACE, "labels": {
+                KIND_LABEL: "context", "velac.dev/app-namespace": app.namespace, "velac.dev/app-name": app.name,
+            }},
+            "data": {"context": b64(text.as_bytes())},
+        });
+        self.api.apply(&obj, true).map(|_| ()).map_err(hub_err)
     }
 
     fn lock_run(&self, app: &AppKey, command: &str) -> Result<Box<dyn Any + Send>, StateError> {

@@ -254,7 +254,8 @@ impl Definition {
         // KubeVela appends these stubs so that templates may refer to both.
         let text = format!("{}\ncontext: _\nparameter: _\n", self.compile_text);
         let id = sources.add(self.file_name.clone(), text);
-        let r = crate::cue::load(sources, &[id]).map(|mut ps| ps.remove(0));
+        let r = crate::cue::load_with(sources, &[id], &crate::step::packages::paths())
+            .map(|mut ps| ps.remove(0));
         let _ = self.program.set(r.clone());
         r
     }

@@ -115,7 +115,8 @@ fn eval_meta(
     keep: &[(usize, usize)],
 ) -> Result<crate::cue::Evaluation, DefinitionError> {
     let id = sources.add(name.to_string(), blank_except(text, keep));
-    let programs = crate::cue::load(sources, &[id]).map_err(DefinitionError::Cue)?;
+    let programs = crate::cue::load_with(sources, &[id], &crate::step::packages::paths())
+        .map_err(DefinitionError::Cue)?;
     Ok(crate::cue::Evaluation::new(&programs, SourceMap::new()))
 }
 

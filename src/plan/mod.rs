@@ -250,6 +250,147 @@ fn step_json(app: &str, s: &Step, parent: &str, inp: &PlanInputs) -> Json {
     Json::Object(m)
 }
 
+fn props(p: &Option<crate::yaml::Node>) -> Json {
+    p.as_ref().map_or(json!({}), |n| n.to_json())
+}
+
+fn io_json(s: &[crate::model::Input], o: &[crate::model::Output]) -> (Json, Json) {
+    (
+        Json::Array(
+            s.iter()
+                .map(|i| json!({"from": i.from, "parameterKey": i.parameter_key}))
+                .collect(),
+        ),
+        Json::Array(
+            o.iter()
+                .map(|o| json!({"name": o.name, "valueFrom": o.value_from}))
+                .collect(),
+        ),
+    )
+}
+
+fn source_step(s: &Step) -> Json {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(s.name));
+    m.insert("type".into(), json!(s.type_));
+    if let Some(p) = &s.properties {
+        m.insert("properties".into(), p.to_json());
+    }
+    if !s.depends_on.is_empty() {
+        m.insert("dependsOn".into(), json!(s.depends_on));
+    }
+    if let Some(x) = &s.if_ {
+        m.insert("if".into(), json!(x));
+    }
+    if let Some(t) = &s.timeout {
+        m.insert("timeout".into(), json!(t));
+    }
+    let (inputs, outputs) = io_json(&s.inputs, &s.outputs);
+    if !s.inputs.is_empty() {
+        m.insert("inputs".into(), inputs);
+    }
+    if !s.outputs.is_empty() {
+        m.insert("outputs".into(), outputs);
+    }
+    if let Some(mode) = s.mode {
+        m.insert("mode".into(), json!(mode_name(mode)));
+    }
+    if !s.sub_steps.is_empty() {
+        m.insert(
+            "subSteps".into(),
+            Json::Array(s.sub_steps.iter().map(source_step).collect()),
+        );
+    }
+    Json::Object(m)
+}
+
+/// The Application as the plan holds it (what steps that read the
+/// Application, such as `webhook` without `data`, see).
+fn application_object(file: &AppFile) -> Json {
+    let app = &file.app;
+    let map = |kv: &[(String, String)]| -> Json {
+        Json::Object(kv.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+    };
+    let components: Vec<Json> = app
+        .components
+        .iter()
+        .map(|c| {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(c.name));
+            m.insert("type".into(), json!(c.type_));
+            m.insert("properties".into(), props(&c.properties));
+            if !c.traits.is_empty() {
+                m.insert(
+                    "traits".into(),
+                    Json::Array(
+                        c.traits
+                            .iter()
+                            .map(|t| json!({"type": t.type_, "properties": props(&t.properties)}))
+                            .collect(),
+                    ),
+                );
+            }
+            if !c.depends_on.is_empty() {
+                m.insert("dependsOn".into(), json!(c.depends_on));
+            }
+            let (inputs, outputs) = io_json(&c.inputs, &c.outputs);
+            if !c.inputs.is_empty() {
+                m.insert("inputs".into(), inputs);
+            }
+            if !c.outputs.is_empty() {
+                m.insert("outputs".into(), outputs);
+            }
+            if let Some(r) = &c.external_revision {
+                m.insert("externalRevision".into(), json!(r));
+            }
+            Json::Object(m)
+        })
+        .collect();
+    let mut spec = Map::new();
+    spec.insert("components".into(), Json::Array(components));
+    if !app.policies.is_empty() {
+        spec.insert(
+            "policies".into(),
+            Json::Array(
+                app.policies
+                    .iter()
+                    .map(|p| json!({"name": p.name, "type": p.type_, "properties": props(&p.properties)}))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(w) = &app.workflow {
+        let mut wm = Map::new();
+        if let Some(r) = &w.ref_ {
+            wm.insert("ref".into(), json!(r));
+        }
+        if w.mode_steps.is_some() || w.mode_sub_steps.is_some() {
+            wm.insert(
+                "mode".into(),
+                json!({"steps": w.mode_steps.map(mode_name), "subSteps": w.mode_sub_steps.map(mode_name)}),
+            );
+        }
+        if !w.steps.is_empty() {
+            wm.insert(
+                "steps".into(),
+                Json::Array(w.steps.iter().map(source_step).collect()),
+            );
+        }
+        spec.insert("workflow".into(), Json::Object(wm));
+    }
+    json!({
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": "Application",
+        "metadata": {
+            "name": app.name,
+            "namespace": app.namespace,
+            "labels": map(&app.labels),
+            "annotations": map(&app.annotations),
+        },
+        "spec": spec,
+    })
+}
+
 /// Builds `plan.json`.
 pub fn build(inp: &PlanInputs) -> Json {
     let app = &inp.file.app;
@@ -274,6 +415,10 @@ pub fn build(inp: &PlanInputs) -> Json {
                 "type": d.kind.source_type(),
                 "digest": digest(&json!({"template": d.template, "spec": d.spec})),
             });
+            // The applier runs exactly the step template that was reviewed.
+            if d.kind == crate::definition::DefKind::WorkflowStep {
+                m["template"] = json!(d.template);
+            }
             // The applier judges health with these; it never renders.
             if let Some(h) = d.health_policy() {
                 m["healthPolicy"] = json!(h);
@@ -309,7 +454,11 @@ pub fn build(inp: &PlanInputs) -> Json {
     json!({
         "formatVersion": FORMAT_VERSION,
         "velacVersion": env!("CARGO_PKG_VERSION"),
-        "application": {"name": app.name, "namespace": app.namespace},
+        "application": {
+            "name": app.name,
+            "namespace": app.namespace,
+            "object": application_object(inp.file),
+        },
         "revision": {
             "name": format!("{}-v{}", app.name, inp.revision),
             "number": inp.revision,

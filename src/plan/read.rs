@@ -39,6 +39,9 @@ pub struct AppId {
     pub name: String,
     /// Namespace.
     pub namespace: String,
+    /// The Application as planned (`apiVersion`, `kind`, `metadata`, `spec`).
+    #[serde(default)]
+    pub object: Json,
 }
 
 /// `{name, number, hash}`.
@@ -77,6 +80,9 @@ pub struct DefinitionRef {
     /// `status.customStatus`.
     #[serde(default)]
     pub custom_status: Option<String>,
+    /// The CUE template (workflow steps: what the applier runs).
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// A cluster of the snapshot placement used.

@@ -80,7 +80,26 @@ pub fn deployments(
     file: &AppFile,
     clusters: &ClusterSet,
 ) -> Result<Vec<Deployment>, Vec<Diagnostic>> {
-    let shape = steps::check(&workflow_steps(file)?);
+    let all = workflow_steps(file)?;
+    let mut shape = steps::check(&all);
+    // The plan's defaults: a given workflow runs step by step.
+    let step_by_step = match file.app.workflow.as_ref() {
+        Some(w) => w
+            .mode_steps
+            .is_none_or(|m| m == crate::model::Mode::StepByStep),
+        None => false,
+    };
+    let component_outputs: Vec<String> = file
+        .app
+        .components
+        .iter()
+        .flat_map(|c| c.outputs.iter().map(|o| o.name.clone()))
+        .collect();
+    shape.extend(steps::check_data_flow(
+        &all,
+        step_by_step,
+        &component_outputs,
+    ));
     if !shape.is_empty() {
         return Err(shape);
     }
@@ -377,6 +396,52 @@ fn place_step(
                 components: with_keys(vec![c.clone()]),
                 named_cluster: !cluster.is_empty(),
             }])
+        }
+        // The deprecated steps that apply the whole application.
+        "apply-application" | "apply-application-in-parallel" | "apply-remaining" => {
+            let except = strings(prop(s, "exceptions")).unwrap_or_default();
+            let comps: Vec<Component> = file
+                .app
+                .components
+                .iter()
+                .filter(|c| !except.contains(&c.name))
+                .cloned()
+                .collect();
+            Ok(vec![Deployment {
+                step: s.name.clone(),
+                env: None,
+                cluster: "local".into(),
+                namespace: String::new(),
+                components: with_keys(comps),
+                named_cluster: false,
+            }])
+        }
+        "deploy2runtime" => {
+            let names = match strings(prop(s, "clusters")) {
+                Some(n) => {
+                    for c in &n {
+                        check_cluster(clusters, c, prop(s, "clusters").map_or(s.span, |x| x.span))?;
+                    }
+                    n
+                }
+                None => clusters
+                    .clusters
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .filter(|n| n != "local")
+                    .collect(),
+            };
+            Ok(names
+                .into_iter()
+                .map(|c| Deployment {
+                    step: s.name.clone(),
+                    env: None,
+                    cluster: c,
+                    namespace: String::new(),
+                    components: with_keys(file.app.components.clone()),
+                    named_cluster: true,
+                })
+                .collect())
         }
         _ => Ok(Vec::new()),
     }

@@ -1,6 +1,7 @@
 //! Checks on the workflow's shape that KubeVela only discovers while running:
-//! step names are unique, `dependsOn` names steps at the same level, and the
-//! dependencies have no cycle.
+//! step names are unique, `dependsOn` names steps at the same level, the
+//! dependencies have no cycle, and every input comes from an output that
+//! can be there in time.
 
 use crate::diag::Diagnostic;
 use crate::model::Step;
@@ -88,4 +89,71 @@ fn visit(steps: &[Step], i: usize, colour: &mut [u8], path: &mut Vec<usize>) -> 
     path.pop();
     colour[i] = 2;
     None
+}
+
+/// Inputs without an output to come from: KubeVela would leave such a step
+/// pending for ever. `step_by_step` says whether the top-level steps run in
+/// order (then an output of a later step comes too late); `component_outputs`
+/// are the components' outputs (published by their deploy).
+pub fn check_data_flow(
+    steps: &[Step],
+    step_by_step: bool,
+    component_outputs: &[String],
+) -> Vec<Diagnostic> {
+    let produces = |name: &str, from: &str| {
+        from == name
+            || from
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+    };
+    // Output name → top-level positions of the steps that publish it.
+    let mut producers: Vec<(&str, usize)> = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        for o in s
+            .outputs
+            .iter()
+            .chain(s.sub_steps.iter().flat_map(|x| &x.outputs))
+        {
+            producers.push((&o.name, i));
+        }
+    }
+    let mut errs = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        for x in std::iter::once(s).chain(&s.sub_steps) {
+            for input in &x.inputs {
+                let from = input.from.as_str();
+                if from.starts_with("context.")
+                    || from.starts_with("parameter.")
+                    || component_outputs.iter().any(|n| produces(n, from))
+                {
+                    continue;
+                }
+                let at: Vec<usize> = producers
+                    .iter()
+                    .filter(|(n, _)| produces(n, from))
+                    .map(|(_, k)| *k)
+                    .collect();
+                let why = if at.is_empty() {
+                    let names: Vec<&str> = producers.iter().map(|(n, _)| *n).collect();
+                    let hint = crate::model::nearest(from, &names)
+                        .map(|n| format!(" (did you mean {n:?}?)"))
+                        .unwrap_or_default();
+                    format!("no step outputs {from:?}{hint}")
+                } else if step_by_step && at.iter().all(|&k| k > i) {
+                    format!(
+                        "{from:?} comes from step {:?}, which runs after it (the workflow runs step by step)",
+                        steps[at[0]].name
+                    )
+                } else {
+                    continue;
+                };
+                errs.push(
+                    Diagnostic::error(format!("step {:?}: input {why}", x.name))
+                        .with_path(format!("{}.inputs", x.path))
+                        .with_span(x.span),
+                );
+            }
+        }
+    }
+    errs
 }

@@ -19,6 +19,49 @@ fn step_definition(ty: &str) -> &str {
     }
 }
 
+/// KubeVela's built-in steps that only an in-cluster controller can carry
+/// out, with why. velac runs workflows from the client and refuses them
+/// when it plans, before anything is applied; a definition of the same name
+/// given with `-d` replaces them.
+const CONTROLLER_ONLY: &[(&str, &str)] = &[
+    (
+        "apply-terraform-config",
+        "it hands a Configuration to the Terraform controller and waits for it to report Available",
+    ),
+    (
+        "apply-terraform-provider",
+        "it needs the Terraform addon's config templates and controller",
+    ),
+    (
+        "deploy-cloud-resource",
+        "it dispatches Terraform-backed components through KubeVela's env-binding controller",
+    ),
+    (
+        "share-cloud-resource",
+        "it shares Terraform-backed resources through KubeVela's controller",
+    ),
+    (
+        "collect-service-endpoints",
+        "it reads the endpoints KubeVela's ResourceTracker records, which only the controller keeps",
+    ),
+    (
+        "vela-cli",
+        "it runs a Job under KubeVela's service account (kubevela-vela-core) with its RBAC",
+    ),
+    (
+        "restart-workflow",
+        "it schedules a restart that KubeVela's controller carries out; run `velac workflow restart` (e.g. from cron) instead",
+    ),
+];
+
+/// Why a step type needs KubeVela's controller, if it is one of those.
+pub fn controller_only(ty: &str) -> Option<&'static str> {
+    CONTROLLER_ONLY
+        .iter()
+        .find(|(n, _)| *n == ty)
+        .map(|(_, why)| *why)
+}
+
 /// Checks every policy (inline and standalone) and workflow step.
 pub fn check_policies_and_steps(
     file: &AppFile,
@@ -95,6 +138,18 @@ fn check_step(
     sources: &mut SourceMap,
 ) -> Result<(), Vec<Diagnostic>> {
     let ty = step_definition(&s.type_);
+    if !catalog.contains(DefKind::WorkflowStep, ty)
+        && let Some(why) = controller_only(ty)
+    {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "step {:?}: type {ty:?} needs KubeVela's controller in the cluster: {why}; velac runs workflows from the client and cannot execute it (give a definition of your own with -d to replace it)",
+                s.name
+            ))
+            .with_path(format!("{}.type", s.path))
+            .with_span(s.type_span),
+        ]);
+    }
     let def = lookup(
         catalog,
         sources,

@@ -5,6 +5,7 @@
 //! ```text
 //! $VELAC_HOME/clusters/<name>.json            registry entries (owner-only)
 //! $VELAC_HOME/apps/<namespace>/<app>/status.json
+//! $VELAC_HOME/apps/<namespace>/<app>/context.json  variables and step memory (owner-only)
 //! $VELAC_HOME/apps/<namespace>/<app>/revisions/<app>-v<N>.json  the plan as applied
 //! $VELAC_HOME/apps/<namespace>/<app>/run.lock   held for a whole apply
 //! $VELAC_HOME/apps/<namespace>/<app>/status.lock held around each status update
@@ -15,6 +16,7 @@
 //! file locks, released by the kernel when their holder dies: a crash never
 //! leaves a stale lock behind, and the lock file names the last holder.
 
+pub mod context;
 pub mod status;
 
 use crate::fsutil::{WriteError, write_file};
@@ -24,6 +26,7 @@ use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+pub use context::WorkflowContext;
 pub use status::AppStatus;
 
 /// Errors of the state store.
@@ -165,6 +168,11 @@ pub trait Store: Sync {
     fn remove_cluster(&self, name: &str) -> Result<(), StateError>;
     /// Where the state is, for messages.
     fn describe(&self) -> String;
+    /// The workflow context (variables, step memory) of the application.
+    fn context(&self, app: &AppKey) -> Result<Option<WorkflowContext>, StateError>;
+    /// Replaces the workflow context. Only the holder of the run lock writes
+    /// it, so a plain replace is enough.
+    fn save_context(&self, app: &AppKey, ctx: &WorkflowContext) -> Result<(), StateError>;
 }
 
 impl dyn Store + '_ {
@@ -386,6 +394,14 @@ impl Store for Home {
 
     fn describe(&self) -> String {
         format!("state directory {}", self.root.display())
+    }
+
+    fn context(&self, app: &AppKey) -> Result<Option<WorkflowContext>, StateError> {
+        read_json(&self.app_dir(app).join("context.json"))
+    }
+
+    fn save_context(&self, app: &AppKey, ctx: &WorkflowContext) -> Result<(), StateError> {
+        write_json(&self.app_dir(app).join("context.json"), ctx)
     }
 }
 

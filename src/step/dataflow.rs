@@ -55,9 +55,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
                 expect_label = false;
             }
             _ if expect_label => {
-                let end = path[i..]
-                    .find(['.', '['])
-                    .map_or(path.len(), |n| n + i);
+                let end = path[i..].find(['.', '[']).map_or(path.len(), |n| n + i);
                 let name = &path[i..end];
                 if name.is_empty() {
                     return Err(bad("empty label"));
@@ -199,7 +197,9 @@ fn with_returns(value_from: &str) -> Option<String> {
         Some(i) => value_from.split_at(i),
         None => (value_from, ""),
     };
-    let tail = tail.strip_prefix('.').map_or(tail.to_string(), |t| format!(".{t}"));
+    let tail = tail
+        .strip_prefix('.')
+        .map_or(tail.to_string(), |t| format!(".{t}"));
     Some(format!("{head}.$returns{tail}"))
 }
 

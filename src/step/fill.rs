@@ -61,15 +61,15 @@ mod tests {
             "a: [{x: 1, ...}, {x: 2, ...}, {x: 3, ...}]",
             &text(&[l("a"), Label::Index(1)], &json!({"y": 2})),
         );
-        assert_eq!(
-            got,
-            json!({"a": [{"x": 1}, {"x": 2, "y": 2}, {"x": 3}]})
-        );
+        assert_eq!(got, json!({"a": [{"x": 1}, {"x": 2, "y": 2}, {"x": 3}]}));
         let got = eval(
             "a: [{b: {x: 1, ...}}, {b: {x: 2, ...}}]",
             &text(&[l("a"), Label::Index(1), l("b")], &json!({"y": 2})),
         );
-        assert_eq!(got, json!({"a": [{"b": {"x": 1}}, {"b": {"x": 2, "y": 2}}]}));
+        assert_eq!(
+            got,
+            json!({"a": [{"b": {"x": 1}}, {"b": {"x": 2, "y": 2}}]})
+        );
         let got = eval(
             "_h: c: {x: 1, ...}\nout: _h.c",
             &text(&[l("_h"), l("c")], &json!({"y": 2})),

@@ -143,7 +143,10 @@ mod tests {
     fn names_resolve_as_upstream_spells_them() {
         assert_eq!(resolve("kube", "apply").unwrap().style, Style::Params);
         let f = resolve("op", "read-config").unwrap();
-        assert_eq!((f.provider, f.name, f.style), ("config", "read", Style::Legacy));
+        assert_eq!(
+            (f.provider, f.name, f.style),
+            ("config", "read", Style::Legacy)
+        );
         let f = resolve("op", "do").unwrap();
         assert_eq!((f.provider, f.name), ("http", "do"));
         assert_eq!(

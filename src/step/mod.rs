@@ -16,6 +16,9 @@ pub mod dataflow;
 pub mod fill;
 pub mod legacy;
 pub mod packages;
+mod vet;
+
+pub use vet::vet;
 
 use crate::cue::Evaluation;
 use crate::cue::ir::Program;
@@ -89,6 +92,9 @@ pub struct Call {
     pub path: String,
     /// Its parameters (`$params`, or a legacy call's own fields).
     pub params: Json,
+    /// The comments of its `patch` parameter (`+patchKey`, …), for the
+    /// functions that patch an object.
+    pub patch_docs: Option<crate::cue::eval::DocTree>,
 }
 
 /// What a provider function gave back.
@@ -272,6 +278,33 @@ fn wait_continue(ev: &mut Evaluation, site: &calls::Site, f: Func) -> (bool, Opt
     (cont, message)
 }
 
+/// The comments of a patching call's `patch` (they carry the strategies).
+fn patch_docs(
+    ev: &mut Evaluation,
+    site: &calls::Site,
+    f: Func,
+) -> Option<crate::cue::eval::DocTree> {
+    if !matches!(
+        (f.provider, f.name),
+        ("kube", "patch") | ("util", "patch-k8s-object")
+    ) {
+        return None;
+    }
+    let holder = if f.style == Style::Legacy {
+        site.vertex
+    } else {
+        ev.children(site.vertex)
+            .into_iter()
+            .find(|k| k.label.str() == Some("$params"))?
+            .vertex
+    };
+    let p = ev
+        .children(holder)
+        .into_iter()
+        .find(|k| k.label.str() == Some("patch"))?;
+    Some(ev.engine.doc_tree(p.vertex))
+}
+
 fn str_param<'a>(p: &'a Json, key: &str) -> Option<&'a str> {
     p.get(key).and_then(Json::as_str)
 }
@@ -420,6 +453,7 @@ pub fn run(
                     func,
                     path: path.clone(),
                     params: p,
+                    patch_docs: patch_docs(&mut ev, &site, func),
                 };
                 match host.call(&call) {
                     Ok(r) => r,
@@ -434,7 +468,11 @@ pub fn run(
             waiting = Some(w);
         }
         if let Some(r) = reply.returns {
-            if let Some(e) = r.get("err").and_then(Json::as_str).filter(|e| !e.is_empty()) {
+            if let Some(e) = r
+                .get("err")
+                .and_then(Json::as_str)
+                .filter(|e| !e.is_empty())
+            {
                 notes.push(format!("{path}: {e}"));
             }
             let value = match func.style {

@@ -15,7 +15,10 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("vela/http", include_str!("packages/http.cue")),
     ("vela/kube", include_str!("packages/kube.cue")),
     ("vela/metrics", include_str!("packages/metrics.cue")),
-    ("vela/multicluster", include_str!("packages/multicluster.cue")),
+    (
+        "vela/multicluster",
+        include_str!("packages/multicluster.cue"),
+    ),
     ("vela/oam", include_str!("packages/oam.cue")),
     ("vela/op", include_str!("packages/op.cue")),
     ("vela/time", include_str!("packages/time.cue")),

@@ -31,7 +31,10 @@ impl Host for Script {
         let key = format!("{}.{}", call.func.provider, call.func.name);
         self.calls
             .push((key.clone(), call.path.clone(), call.params.clone()));
-        self.answers.get(&key).cloned().unwrap_or(Ok(Reply::default()))
+        self.answers
+            .get(&key)
+            .cloned()
+            .unwrap_or(Ok(Reply::default()))
     }
     fn var_get(&mut self, path: &str) -> Option<Json> {
         self.vars.get(path).cloned()
@@ -76,7 +79,12 @@ parameter: from: string
         "kube.read",
         json!({"value": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "src", "namespace": "ns"}, "data": {"k": "v"}}}),
     );
-    let r = run_with(text, json!({"from": "src"}), &mut h, &[("copied", "write.$params.value.data")]);
+    let r = run_with(
+        text,
+        json!({"from": "src"}),
+        &mut h,
+        &[("copied", "write.$params.value.data")],
+    );
     assert_eq!(r.outcome, Outcome::Succeeded, "{}", r.message);
     assert_eq!(h.calls.len(), 2);
     assert_eq!(h.calls[0].0, "kube.read");
@@ -87,7 +95,10 @@ parameter: from: string
     );
     assert_eq!(h.calls[1].1, "write");
     assert_eq!(h.calls[1].2["value"]["data"], json!({"k": "v"}));
-    assert_eq!(r.outputs, vec![("copied".to_string(), Ok(json!({"k": "v"})))]);
+    assert_eq!(
+        r.outputs,
+        vec![("copied".to_string(), Ok(json!({"k": "v"})))]
+    );
 }
 
 #[test]
@@ -208,7 +219,11 @@ apply: kube.#Apply & {$params: value: {kind: "X", data: base64.Decode(null, read
     );
     let r = run_with(text, json!({}), &mut h, &[]);
     assert_eq!(r.outcome, Outcome::Error);
-    assert!(r.message.starts_with("apply (kube.apply): $params: "), "{}", r.message);
+    assert!(
+        r.message.starts_with("apply (kube.apply): $params: "),
+        "{}",
+        r.message
+    );
     assert!(
         r.message.ends_with("(read: secrets \"s\" not found)"),
         "{}",
@@ -253,7 +268,11 @@ output: kube.#Read & {$params: value: {kind: "K"}}
         text,
         json!({}),
         &mut h,
-        &[("g", "got"), ("v", "output.value.n"), ("missing", "nowhere")],
+        &[
+            ("g", "got"),
+            ("v", "output.value.n"),
+            ("missing", "nowhere"),
+        ],
     );
     assert_eq!(r.outcome, Outcome::Succeeded, "{}", r.message);
     assert_eq!(r.outputs[0], ("g".to_string(), Ok(json!(42))));

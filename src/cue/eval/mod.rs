@@ -30,8 +30,8 @@ pub mod order;
 mod unify;
 
 pub use docs::DocTree;
-pub use finalize::{ExportError, ExportErrors};
 pub(crate) use expr::default_of;
+pub use finalize::{ExportError, ExportErrors};
 
 use super::ir::{Expr, FieldInfo, StructLit};
 use super::label::Label;
