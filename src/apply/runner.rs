@@ -407,6 +407,8 @@ impl Runner for Applier<'_> {
             Ok(Control::Continue) => {
                 self.written = Some(wf.clone());
                 self.status.workflow = Some(wf.clone());
+                let healthy = self.status.services.iter().all(|s| s.healthy);
+                self.status.status = workflow::app_phase(wf, healthy);
                 Control::Continue
             }
             Ok(Control::Stop) => {

@@ -57,7 +57,7 @@ impl Template {
             .map_err(|d| render_diags(&sources, d))?
             .remove(0);
         let fields = crate::cue::parser::parse_file(id, &sources.file(id).text)
-            .map(|a| crate::cue::compile::root_field_names(&a))
+            .map(|a| top_fields(&a.decls))
             .unwrap_or_default();
         Ok(Template {
             name: name.into(),
@@ -65,6 +65,27 @@ impl Template {
             fields,
         })
     }
+}
+
+/// Labels a template declares at its top, also inside top-level `if` and
+/// `for` bodies (`if … { response: … }`): what an output may refer to.
+fn top_fields(decls: &[crate::cue::ast::Decl]) -> Vec<String> {
+    use crate::cue::ast::{Decl, LabelKind};
+    let mut out = Vec::new();
+    for d in decls {
+        match d {
+            Decl::Field(f) => match &f.label.kind {
+                LabelKind::Ident(n) => out.push(n.clone()),
+                LabelKind::String(s) if crate::cue::label::is_identifier(s) => out.push(s.clone()),
+                _ => {}
+            },
+            Decl::Comprehension(c) => out.extend(top_fields(&c.body.decls)),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn render_diags(sources: &SourceMap, ds: Vec<Diagnostic>) -> Vec<Diagnostic> {

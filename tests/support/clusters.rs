@@ -33,6 +33,11 @@ pub struct Backend {
     pub dir: PathBuf,
     /// A hub cluster keeping the state (`--hub hub`), when set.
     pub hub: Option<FakeApiServer>,
+    /// The current context of velac's kubeconfig (`local` to steps), when
+    /// set and fake.
+    pub local: Option<FakeApiServer>,
+    /// A kubeconfig whose current context is `local`, when set.
+    local_kubeconfig: Option<PathBuf>,
 }
 
 impl Backend {
@@ -65,7 +70,78 @@ impl Backend {
             home: dir.join("home"),
             dir,
             hub: None,
+            local: None,
+            local_kubeconfig: None,
         }
+    }
+
+    /// Gives velac a current kubeconfig context, the cluster steps call
+    /// `local` (the `""` cluster): a third fake, or against real clusters the
+    /// current context of `VELAC_IT_KUBECONFIG`. The state stays local.
+    pub fn with_local(mut self) -> Backend {
+        match std::env::var_os("VELAC_IT_KUBECONFIG") {
+            Some(kc) => self.local_kubeconfig = Some(PathBuf::from(kc)),
+            None => {
+                let f = FakeApiServer::start();
+                let path = self.dir.join("local.kubeconfig");
+                std::fs::write(&path, kubeconfig_yaml(&[("local", &f.url())])).unwrap();
+                self.local = Some(f);
+                self.local_kubeconfig = Some(path);
+            }
+        }
+        self
+    }
+
+    fn kubeconfig_of(&self, name: &str) -> (PathBuf, Option<String>) {
+        if name == "local" {
+            let kc = self.local_kubeconfig.clone().expect("with_local()");
+            return (kc, None);
+        }
+        self.kubeconfigs[name].clone()
+    }
+
+    /// Server-side applies an object on a cluster (`local` included), as a
+    /// test's own setup.
+    pub fn put(&self, cluster: &str, obj: Value) {
+        let rt = runtime();
+        let client = self.client(&rt, cluster);
+        let r = obj_ref(&obj);
+        let api = dynamic(client, &r.0, &r.1, r.2.as_deref());
+        rt.block_on(api.patch(
+            &r.3,
+            &PatchParams::apply("velac-test").force(),
+            &Patch::Apply(&obj),
+        ))
+        .unwrap();
+    }
+
+    /// Merges `status` into an object's status subresource.
+    pub fn set_status(&self, cluster: &str, obj: Value, status: Value) {
+        let rt = runtime();
+        let client = self.client(&rt, cluster);
+        let r = obj_ref(&obj);
+        let api = dynamic(client, &r.0, &r.1, r.2.as_deref());
+        rt.block_on(api.patch_status(
+            &r.3,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "status": status })),
+        ))
+        .unwrap();
+    }
+
+    /// Objects of a kind in a namespace.
+    pub fn list(&self, cluster: &str, api_version: &str, kind: &str, ns: &str) -> Vec<Value> {
+        let rt = runtime();
+        let client = self.client(&rt, cluster);
+        let api = dynamic(client, api_version, kind, Some(ns));
+        rt.block_on(api.list(&ListParams::default()))
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .map(|o| serde_json::to_value(o).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Keeps the state in a third (fake) cluster, context `hub` of a
@@ -103,6 +179,9 @@ impl Backend {
             c.env("KUBECONFIG", self.dir.join("all.kubeconfig"))
                 .env("VELAC_HUB", "hub");
         }
+        if let Some(kc) = &self.local_kubeconfig {
+            c.env("KUBECONFIG", kc);
+        }
         c
     }
 
@@ -118,7 +197,7 @@ impl Backend {
 
     /// A kube client for one cluster.
     pub fn client(&self, rt: &tokio::runtime::Runtime, name: &str) -> kube::Client {
-        let (path, ctx) = &self.kubeconfigs[name];
+        let (path, ctx) = &self.kubeconfig_of(name);
         rt.block_on(async {
             let kc = kube::config::Kubeconfig::read_from(path).unwrap();
             let opts = kube::config::KubeConfigOptions {
@@ -154,6 +233,17 @@ impl Drop for Backend {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `(apiVersion, kind, namespace, name)` of an object.
+fn obj_ref(obj: &Value) -> (String, String, Option<String>, String) {
+    let s = |p: &str| obj.pointer(p).and_then(Value::as_str).map(str::to_string);
+    (
+        s("/apiVersion").unwrap_or_default(),
+        s("/kind").unwrap_or_default(),
+        s("/metadata/namespace"),
+        s("/metadata/name").unwrap_or_default(),
+    )
 }
 
 /// A small runtime for test-side kube calls.

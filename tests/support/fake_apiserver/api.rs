@@ -619,6 +619,7 @@ impl Cluster {
             }
             obj["status"] = json!({"phase": "Active"});
         }
+        super::controllers::fold_string_data(rt, &mut obj);
         super::controllers::default_and_roll_out(
             rt,
             &mut obj,

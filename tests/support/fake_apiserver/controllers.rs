@@ -1,6 +1,7 @@
 //! What the real API server and its controllers add to written objects,
-//! as far as health checks read it: defaulting of `spec.replicas`, and, for
-//! benchmarks, Deployments and StatefulSets rolled out at once.
+//! as far as health checks and steps read it: defaulting of `spec.replicas`,
+//! a Secret's `stringData` folded into `data`, and, for benchmarks,
+//! Deployments and StatefulSets rolled out at once.
 
 use super::catalogue::ResourceType;
 use serde_json::{Value, json};
@@ -41,4 +42,31 @@ pub(crate) fn default_and_roll_out(
             {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
         ]
     });
+}
+
+/// A Secret's `stringData` becomes base64 `data` (write-only, as the real
+/// server stores it).
+pub(crate) fn fold_string_data(rt: &ResourceType, obj: &mut Value) {
+    use base64::Engine as _;
+    if !(rt.group.is_empty() && rt.kind == "Secret") {
+        return;
+    }
+    let Some(Value::Object(sd)) = obj
+        .as_object_mut()
+        .and_then(|m| m.shift_remove("stringData"))
+    else {
+        return;
+    };
+    let data = obj
+        .as_object_mut()
+        .map(|m| m.entry("data").or_insert_with(|| json!({})));
+    if let Some(Value::Object(d)) = data {
+        for (k, v) in sd {
+            let text = v.as_str().unwrap_or_default().to_string();
+            d.insert(
+                k,
+                json!(base64::engine::general_purpose::STANDARD.encode(text)),
+            );
+        }
+    }
 }
