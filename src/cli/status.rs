@@ -65,6 +65,9 @@ pub fn text(st: &AppStatus) -> String {
                 let _ = writeln!(s, "{indent}  name: {}", x.name);
                 let _ = writeln!(s, "{indent}  type: {}", x.type_);
                 let _ = writeln!(s, "{indent}  phase: {}", x.phase.as_str());
+                if !x.reason.is_empty() {
+                    let _ = writeln!(s, "{indent}  reason: {}", x.reason);
+                }
                 if !x.message.is_empty() {
                     let _ = writeln!(s, "{indent}  message: {}", x.message);
                 }
@@ -169,6 +172,38 @@ impl crate::apply::Events for Quiet {
     fn emit(&self, _: crate::apply::Event) {}
 }
 
+/// The workflow's variables as status shows them: values that came from a
+/// Secret (or a config) are masked.
+pub fn outputs(ctx: &crate::state::WorkflowContext) -> serde_json::Map<String, serde_json::Value> {
+    ctx.vars
+        .iter()
+        .map(|(k, v)| {
+            let shown = if ctx.sensitive.contains(k) {
+                serde_json::json!("*** (sensitive)")
+            } else {
+                v.clone()
+            };
+            (k.clone(), shown)
+        })
+        .collect()
+}
+
+/// The Outputs section of the text layout.
+fn outputs_text(vars: &serde_json::Map<String, serde_json::Value>) -> String {
+    if vars.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nOutputs:\n\n");
+    for (k, v) in vars {
+        let shown = match v {
+            serde_json::Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(s, "  {k}: {shown}");
+    }
+    s
+}
+
 pub(super) fn run(a: StatusArgs) -> u8 {
     let home = match home() {
         Ok(h) => h,
@@ -187,16 +222,29 @@ pub(super) fn run(a: StatusArgs) -> u8 {
             }
         }
     }
+    // Variables of the run the status describes, masked where sensitive.
+    let vars = match home.context(&key) {
+        Ok(Some(c))
+            if st
+                .latest_revision
+                .as_ref()
+                .is_some_and(|r| r.name == c.revision) =>
+        {
+            outputs(&c)
+        }
+        _ => serde_json::Map::new(),
+    };
+    let mut j = serde_json::to_value(&st).expect("status serialises");
+    if !vars.is_empty() {
+        j["outputs"] = serde_json::Value::Object(vars.clone());
+    }
     match a.output {
-        StatusFormat::Text => print!("{}", text(&st)),
+        StatusFormat::Text => print!("{}{}", text(&st), outputs_text(&vars)),
         StatusFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&st).expect("status serialises")
+            serde_json::to_string_pretty(&j).expect("status serialises")
         ),
-        StatusFormat::Yaml => {
-            let j = serde_json::to_value(&st).expect("status serialises");
-            print!("{}", crate::cue::builtins::json_to_yaml(&j));
-        }
+        StatusFormat::Yaml => print!("{}", crate::cue::builtins::json_to_yaml(&j)),
     }
     EXIT_OK
 }

@@ -274,7 +274,12 @@ fn default_steps(file: &AppFile) -> Vec<Step> {
         .iter()
         .map(|c| {
             let props = map_node(span, vec![("component", str_node(span, &c.name))]);
-            synthetic(&c.name, "apply-component", props, c.span)
+            // As KubeVela's generator does: the component's outputs and
+            // dependencies become the step's.
+            let mut s = synthetic(&c.name, "apply-component", props, c.span);
+            s.outputs = c.outputs.clone();
+            s.depends_on = c.depends_on.clone();
+            s
         })
         .collect()
 }

@@ -100,48 +100,29 @@ impl Backend {
         self.kubeconfigs[name].clone()
     }
 
+    /// A handle on one cluster (`local` included) that other threads can use.
+    pub fn handle(&self, cluster: &str) -> ClusterHandle {
+        let (kubeconfig, context) = self.kubeconfig_of(cluster);
+        ClusterHandle {
+            kubeconfig,
+            context,
+        }
+    }
+
     /// Server-side applies an object on a cluster (`local` included), as a
     /// test's own setup.
     pub fn put(&self, cluster: &str, obj: Value) {
-        let rt = runtime();
-        let client = self.client(&rt, cluster);
-        let r = obj_ref(&obj);
-        let api = dynamic(client, &r.0, &r.1, r.2.as_deref());
-        rt.block_on(api.patch(
-            &r.3,
-            &PatchParams::apply("velac-test").force(),
-            &Patch::Apply(&obj),
-        ))
-        .unwrap();
+        self.handle(cluster).put(obj);
     }
 
     /// Merges `status` into an object's status subresource.
     pub fn set_status(&self, cluster: &str, obj: Value, status: Value) {
-        let rt = runtime();
-        let client = self.client(&rt, cluster);
-        let r = obj_ref(&obj);
-        let api = dynamic(client, &r.0, &r.1, r.2.as_deref());
-        rt.block_on(api.patch_status(
-            &r.3,
-            &PatchParams::default(),
-            &Patch::Merge(&json!({ "status": status })),
-        ))
-        .unwrap();
+        self.handle(cluster).set_status(obj, status);
     }
 
     /// Objects of a kind in a namespace.
     pub fn list(&self, cluster: &str, api_version: &str, kind: &str, ns: &str) -> Vec<Value> {
-        let rt = runtime();
-        let client = self.client(&rt, cluster);
-        let api = dynamic(client, api_version, kind, Some(ns));
-        rt.block_on(api.list(&ListParams::default()))
-            .map(|l| {
-                l.items
-                    .into_iter()
-                    .map(|o| serde_json::to_value(o).unwrap())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.handle(cluster).list(api_version, kind, ns)
     }
 
     /// Keeps the state in a third (fake) cluster, context `hub` of a
@@ -232,6 +213,69 @@ impl Backend {
 impl Drop for Backend {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One cluster, reachable from any thread.
+#[derive(Clone)]
+pub struct ClusterHandle {
+    kubeconfig: PathBuf,
+    context: Option<String>,
+}
+
+impl ClusterHandle {
+    fn client(&self, rt: &tokio::runtime::Runtime) -> kube::Client {
+        rt.block_on(async {
+            let kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
+            let opts = kube::config::KubeConfigOptions {
+                context: self.context.clone(),
+                ..Default::default()
+            };
+            let cfg = kube::Config::from_custom_kubeconfig(kc, &opts)
+                .await
+                .unwrap();
+            kube::Client::try_from(cfg).unwrap()
+        })
+    }
+
+    /// Server-side applies an object.
+    pub fn put(&self, obj: Value) {
+        let rt = runtime();
+        let r = obj_ref(&obj);
+        let api = dynamic(self.client(&rt), &r.0, &r.1, r.2.as_deref());
+        rt.block_on(api.patch(
+            &r.3,
+            &PatchParams::apply("velac-test").force(),
+            &Patch::Apply(&obj),
+        ))
+        .unwrap();
+    }
+
+    /// Merges `status` into an object's status subresource.
+    pub fn set_status(&self, obj: Value, status: Value) {
+        let rt = runtime();
+        let r = obj_ref(&obj);
+        let api = dynamic(self.client(&rt), &r.0, &r.1, r.2.as_deref());
+        rt.block_on(api.patch_status(
+            &r.3,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "status": status })),
+        ))
+        .unwrap();
+    }
+
+    /// Objects of a kind in a namespace.
+    pub fn list(&self, api_version: &str, kind: &str, ns: &str) -> Vec<Value> {
+        let rt = runtime();
+        let api = dynamic(self.client(&rt), api_version, kind, Some(ns));
+        rt.block_on(api.list(&ListParams::default()))
+            .map(|l| {
+                l.items
+                    .into_iter()
+                    .map(|o| serde_json::to_value(o).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -51,6 +51,7 @@ const BUILT_IN: &[(&str, &str, &str, &str, bool, bool)] = &[
     ("", "v1", "ConfigMap", "configmaps", true, false),
     ("", "v1", "Secret", "secrets", true, false),
     ("", "v1", "Service", "services", true, true),
+    ("", "v1", "Endpoints", "endpoints", true, false),
     ("", "v1", "ServiceAccount", "serviceaccounts", true, false),
     (
         "",
