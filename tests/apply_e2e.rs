@@ -1,7 +1,9 @@
 //! The applier end to end, through the CLI: the multi-cluster scenario of
 //! ARCHITECTURE.md (join, plan, apply to staging, suspend, status, resume,
 //! prod, detach refused), a killed apply resumed, two appliers at once, and
-//! an unreachable cluster.
+//! an unreachable cluster; and the scenario with a delivery around it
+//! (`examples/delivery`: a read-object output fed to a Slack notification
+//! after prod).
 //!
 //! With `VELAC_IT_KUBECONFIG` (contexts `cluster-staging`, `cluster-prod`)
 //! these run against real API servers; without it against two in-process
@@ -10,6 +12,8 @@
 
 #[path = "support/clusters.rs"]
 mod clusters;
+#[path = "support/sinks.rs"]
+mod sinks;
 
 use clusters::{Backend, Readiness, apply, apply_until_staging, ok, plan, server_deployment, text};
 use std::path::Path;
@@ -265,4 +269,59 @@ fn an_unreachable_cluster_fails_its_step_and_names_it() {
         st.contains("name: deploy-staging\n    type: deploy2env\n    phase: succeeded"),
         "{st}"
     );
+}
+
+#[test]
+fn delivery_scenario_reads_staging_and_notifies_after_prod() {
+    let _g = guard();
+    let b = Backend::new("delivery").with_local();
+    for c in clusters::CLUSTERS {
+        ok(&b.join(c));
+    }
+    let slack = sinks::HttpSink::start();
+    b.put(
+        "local",
+        serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "delivery-hooks", "namespace": "default"},
+            "stringData": {"slack": format!("{}/services/T000/B000/XXXX", slack.url())}}),
+    );
+    let dir = b.dir.join("plan");
+    plan(&b, Path::new("examples/delivery/app.yaml"), &dir);
+    let plan_text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+    assert!(
+        !plan_text.contains("XXXX"),
+        "the webhook URL is not in the plan"
+    );
+    let _ready = Readiness::start(&b, "example-app");
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(
+        out.contains("workflow suspended at manual-approval"),
+        "{out}"
+    );
+    let st: serde_json::Value =
+        serde_json::from_str(&ok(&b.velac(&["status", "example-app", "-o", "json"]))).unwrap();
+    assert_eq!(
+        st["outputs"]["staging-summary"],
+        "staging serves 1 of 1 replicas"
+    );
+    assert!(slack.requests().is_empty(), "nothing sent before prod");
+    ok(&b.velac(&["workflow", "resume", "example-app"]));
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(out.contains("application example-app is running"), "{out}");
+    let sent = slack.to("/services/T000/B000/XXXX");
+    assert_eq!(sent.len(), 1, "one notification");
+    assert_eq!(
+        sent[0].json(),
+        serde_json::json!({"text": "staging serves 1 of 1 replicas"})
+    );
+    assert!(
+        !out.contains("XXXX"),
+        "the URL's secret part is not printed: {out}"
+    );
+    let st = ok(&b.velac(&["status", "example-app"]));
+    assert!(
+        st.contains("name: notify\n    type: notification\n    phase: succeeded"),
+        "{st}"
+    );
+    assert!(st.contains("Message: Ready:3/3"), "{st}");
 }

@@ -2,11 +2,14 @@
 //! registry as KubeVela-compatible Secrets in `vela-system`, status in a
 //! ConfigMap replaced with resourceVersion checks, run locks as Leases
 //! (refused while held, taken over once expired), clusters joined by
-//! KubeVela itself usable, and nothing written to the local state directory.
+//! KubeVela itself usable, the workflow context (step outputs) in a Secret,
+//! and nothing written to the local state directory.
 //! Runs against fake API servers only (the hub's contents are inspected).
 
 #[path = "support/clusters.rs"]
 mod clusters;
+#[path = "support/sinks.rs"]
+mod sinks;
 
 use clusters::{Backend, Readiness, apply, ok, plan, text};
 use serde_json::{Value, json};
@@ -169,4 +172,59 @@ fn clusters_joined_by_kubevela_are_usable() {
         probe.contains("cluster vela-joined is reachable"),
         "{probe}"
     );
+}
+
+#[test]
+fn outputs_live_in_a_hub_secret_and_survive_a_suspend() {
+    let Some(b) = setup("hub-context") else {
+        return;
+    };
+    let slack = sinks::HttpSink::start();
+    // The hub is `local` to steps: the notification's URL is read there.
+    let hub = b.hub.as_ref().unwrap();
+    hub.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}));
+    hub.insert(json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "delivery-hooks", "namespace": "default"},
+        "data": {"slack": base64_of(&format!("{}/hook", slack.url()))}}));
+    let dir = b.dir.join("plan");
+    plan(&b, Path::new("examples/delivery/app.yaml"), &dir);
+    let _ready = Readiness::start(&b, "example-app");
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(
+        out.contains("workflow suspended at manual-approval"),
+        "{out}"
+    );
+    let secret = hub_object(&b, "v1", "Secret", "velac-context.default.example-app")
+        .expect("the workflow context is a Secret in the hub");
+    let ctx: Value = serde_json::from_str(&decode(&secret["data"]["context"])).unwrap();
+    assert_eq!(
+        ctx["vars"]["staging-summary"],
+        "staging serves 1 of 1 replicas"
+    );
+    // The status ConfigMap does not carry it.
+    let cm = hub_object(&b, "v1", "ConfigMap", "velac-status.default.example-app").unwrap();
+    assert!(!cm.to_string().contains("staging serves"), "{cm}");
+    assert!(!b.home.exists(), "nothing in the local state directory");
+    ok(&b.velac(&["workflow", "resume", "example-app"]));
+    let out = ok(&apply(&b, &dir, &[]));
+    assert!(out.contains("application example-app is running"), "{out}");
+    assert_eq!(
+        slack.to("/hook")[0].json(),
+        json!({"text": "staging serves 1 of 1 replicas"})
+    );
+}
+
+fn base64_of(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn decode(v: &Value) -> String {
+    use base64::Engine;
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }

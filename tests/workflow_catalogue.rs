@@ -162,9 +162,13 @@ fn configs_and_exports_in_kubevelas_layout() {
     let dir = plan(&b, "app", &spec);
     let out = apply(&b, &dir, &[]);
     assert!(out.status.success(), "{}", text(&out));
-    let cm = b.get("local", "v1", "ConfigMap", "default", "exported").unwrap();
+    let cm = b
+        .get("local", "v1", "ConfigMap", "default", "exported")
+        .unwrap();
     assert_eq!(cm["data"], json!({"a": "1"}));
-    let reg = b.get("local", "v1", "Secret", "default", "registry").unwrap();
+    let reg = b
+        .get("local", "v1", "Secret", "default", "registry")
+        .unwrap();
     assert_eq!(reg["type"], "kubernetes.io/dockerconfigjson");
     let docker: Value = serde_json::from_str(&decode(&reg["data"][".dockerconfigjson"])).unwrap();
     assert_eq!(
@@ -172,7 +176,10 @@ fn configs_and_exports_in_kubevelas_layout() {
         json!({"auths": {"reg.example.com": {"username": "bot", "password": "hunter2", "auth": "Ym90Omh1bnRlcjI="}}})
     );
     let api = b.get("local", "v1", "Secret", "default", "api").unwrap();
-    assert_eq!(api["metadata"]["labels"]["config.oam.dev/catalog"], "velacore-config");
+    assert_eq!(
+        api["metadata"]["labels"]["config.oam.dev/catalog"],
+        "velacore-config"
+    );
     assert_eq!(api["metadata"]["labels"]["config.oam.dev/type"], "endpoint");
     assert_eq!(api["metadata"]["labels"]["config.oam.dev/scope"], "system");
     assert_eq!(decode(&api["data"]["url"]), "https://api.example.com");
@@ -190,14 +197,18 @@ fn configs_and_exports_in_kubevelas_layout() {
     assert_eq!(st["outputs"]["dbhost"], "*** (sensitive)");
     assert_eq!(st["outputs"]["endpoints"], "*** (sensitive)");
     let shown = ok(&b.velac(&["status", "app"]));
-    assert!(!shown.contains("hunter2") && !shown.contains("api.example.com"), "{shown}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("api.example.com"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn clean_jobs_jdbc_connection_and_an_image_build() {
     let b = backend("jobs");
     let labels = json!({"workflow.oam.dev/name": "app"});
-    let pod_spec = json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]});
+    let pod_spec =
+        json!({"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]});
     b.put(
         "local",
         json!({"apiVersion": "batch/v1", "kind": "Job",
@@ -253,7 +264,10 @@ fn clean_jobs_jdbc_connection_and_an_image_build() {
         std::thread::spawn(move || {
             while !s2.load(std::sync::atomic::Ordering::Relaxed) {
                 for p in local.list("v1", "Pod", "default") {
-                    let name = p["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                    let name = p["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
                     if name.ends_with("-kaniko") && p["status"]["phase"] != "Succeeded" {
                         // List items carry no kind: name the object in full.
                         let pod = json!({"apiVersion": "v1", "kind": "Pod",
@@ -269,7 +283,10 @@ fn clean_jobs_jdbc_connection_and_an_image_build() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     kubelet.join().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert!(b.get("local", "batch/v1", "Job", "default", "old-job").is_none());
+    assert!(
+        b.get("local", "batch/v1", "Job", "default", "old-job")
+            .is_none()
+    );
     assert!(b.get("local", "v1", "Pod", "default", "old-pod").is_none());
     let st = status(&b, "app");
     assert_eq!(
@@ -350,7 +367,11 @@ fn metrics_checks_and_placement_driven_exports() {
     let out = apply(&b, &dir, &[]);
     assert!(out.status.success(), "{}", text(&out));
     let q = &prom.to("/api/v1/query")[0];
-    assert!(q.path.contains("query=sum%28rate%28ok%5B5m%5D%29%29"), "{}", q.path);
+    assert!(
+        q.path.contains("query=sum%28rate%28ok%5B5m%5D%29%29"),
+        "{}",
+        q.path
+    );
     for c in ["cluster-staging", "cluster-prod"] {
         let cm = b.get(c, "v1", "ConfigMap", "default", "shared").unwrap();
         assert_eq!(cm["data"], json!({"region": "eu"}));
@@ -385,7 +406,10 @@ fn metrics_checks_and_placement_driven_exports() {
     let check = step(&s, "check");
     assert_eq!(check["reason"], "Action");
     assert!(
-        check["message"].as_str().unwrap().contains("0.5 >=0.95 does not hold"),
+        check["message"]
+            .as_str()
+            .unwrap()
+            .contains("0.5 >=0.95 does not hold"),
         "{check}"
     );
 }
@@ -436,7 +460,13 @@ fn steps_that_deliver_the_whole_application() {
         );
     }
     let st = status(&b, "app");
-    for s in ["everything", "all-but-second", "in-parallel", "runtime", "to-prod"] {
+    for s in [
+        "everything",
+        "all-but-second",
+        "in-parallel",
+        "runtime",
+        "to-prod",
+    ] {
         assert_eq!(step(&st, s)["phase"], "succeeded", "{s}");
     }
 }
