@@ -12,7 +12,9 @@
 //!
 //! `cargo bench --bench apply_compare` (needs hyperfine, kubectl and
 //! /usr/bin/time: `apt-get install hyperfine kubectl time`; kubectl is also
-//! Debian's `kubernetes-client`).
+//! Debian's `kubernetes-client`). `VELAC_BASELINE=/path/to/other/velac`
+//! adds that build to the same run (its own plan of the same application),
+//! to see what a change did.
 
 #[path = "../tests/support/fake_apiserver/mod.rs"]
 #[allow(missing_docs)]
@@ -112,6 +114,15 @@ fn main() {
     let prepare = "rm -rf home && cp -r home-template home";
     let velac_cmd =
         format!("VELAC_HOME=home KUBECONFIG=none {velac} apply plan --yes --poll 50ms >/dev/null");
+    let baseline = std::env::var("VELAC_BASELINE").ok().map(|old| {
+        run(Command::new(&old)
+            .args(["plan", "app.yaml", "-o", "plan-baseline"])
+            .env("VELAC_HOME", "home-template")
+            .current_dir(&dir));
+        format!(
+            "VELAC_HOME=home KUBECONFIG=none {old} apply plan-baseline --yes --poll 50ms >/dev/null"
+        )
+    });
     let kubectl_cmd = CLUSTERS
         .iter()
         .map(|c| format!("kubectl --kubeconfig {c}.kubeconfig apply --server-side --validate=false --field-manager kubectl-bench -R -f plan/{c} >/dev/null"))
@@ -121,8 +132,11 @@ fn main() {
         "{} & a=$!; {} & b=$!; wait $a && wait $b",
         kubectl_cmd[0], kubectl_cmd[1]
     );
-    // Both commands must work before they are timed.
-    for cmd in [&velac_cmd, &kubectl_cmd] {
+    // Every command must work before it is timed.
+    for cmd in [&velac_cmd, &kubectl_cmd]
+        .into_iter()
+        .chain(baseline.as_ref())
+    {
         run(Command::new("sh").args(["-c", prepare]).current_dir(&dir));
         run(Command::new("sh")
             .args(["-c", &cmd.replace(">/dev/null", "")])
@@ -141,6 +155,13 @@ fn main() {
             "kubectl apply --server-side (same bundle)",
             &kubectl_cmd,
         ])
+        .args(baseline.iter().flat_map(|b| {
+            [
+                "--command-name",
+                "velac apply, VELAC_BASELINE build",
+                b.as_str(),
+            ]
+        }))
         .args(["--export-markdown", "apply-compare.md"])
         .current_dir(&dir)
         .status()

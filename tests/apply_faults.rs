@@ -299,6 +299,42 @@ fn a_step_that_fails_once_is_tried_again_and_goes_on() {
 }
 
 #[test]
+fn retries_already_spent_are_remembered_across_runs() {
+    let dir = scratch("spent");
+    let plan = plan(&dir);
+    let home_dir = Home::at(dir.join("home"));
+    let home: &dyn Store = &home_dir;
+    let (_, prod, clusters) = clusters();
+    let log = Log::default();
+    velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
+    resume(home, &plan);
+    // An earlier run, killed since, left deploy-prod failing (reason
+    // Execute, to be tried again) with every retry spent.
+    let key = velac::apply::app_key(&plan);
+    home.update_status(&key, |s| {
+        let st = &mut s.as_mut().unwrap().workflow.as_mut().unwrap().steps[2];
+        st.phase = StepPhase::Failed;
+        st.reason = "Execute".into();
+        st.first_execute_time = Some("2026-12-07T00:00:00Z".into());
+    })
+    .unwrap();
+    let mut ctx = home.context(&key).unwrap().expect("kept");
+    let id = plan.plan.steps[2].id.clone();
+    ctx.step(&id).retries = opts().max_retries;
+    home.save_context(&key, &ctx).unwrap();
+    prod.faults.lock().unwrap().push(ApiError::Api {
+        code: 403,
+        reason: "Forbidden".into(),
+        message: "once more".into(),
+    });
+    let st = velac::apply::apply(&plan, home, &clusters, &opts(), &log).unwrap();
+    let wf = st.workflow.as_ref().unwrap();
+    assert_eq!(wf.steps[2].reason, "FailedAfterRetries");
+    assert_eq!(prod.applied("Deployment", "hello-world-server"), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_second_applier_is_refused_while_the_lock_is_held() {
     let dir = scratch("lock");
     let plan = plan(&dir);

@@ -720,3 +720,71 @@ fn steps_that_need_kubevelas_controller_are_refused_when_planning() {
     assert!(err.contains("app.yaml:"), "{err}");
     assert!(!b.dir.join("p").exists(), "nothing written");
 }
+
+#[test]
+fn tls_settings_that_cannot_be_used_fail_the_call_loudly() {
+    let b = backend("tls");
+    let sink = HttpSink::start();
+    b.put(
+        "local",
+        secret("bad-tls", &[("ca.crt", "not a certificate")]),
+    );
+    let wf = format!(
+        "  workflow:
+    steps:
+      - name: missing
+        type: tls-request
+        properties:
+          url: {url}/a
+          secret: nowhere
+      - name: garbage
+        type: tls-request
+        if: always
+        properties:
+          url: {url}/b
+          secret: bad-tls
+",
+        url = sink.url()
+    );
+    let defs = b.dir.join("tls.cue");
+    std::fs::write(
+        &defs,
+        r#"import "vela/http"
+
+"tls-request": {
+	type: "workflow-step"
+	description: "GETs a URL with a client TLS configuration from a Secret."
+}
+template: {
+	req: http.#HTTPGet & {$params: {url: parameter.url, tls_config: secret: parameter.secret}}
+	parameter: {url: string, secret: string}
+}
+"#,
+    )
+    .unwrap();
+    let dir = plan(&b, &wf, &[defs.to_str().unwrap()]);
+    let out = apply(&b, &dir, &["--max-step-retries", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let st = status(&b);
+    let m = step(&st, "missing");
+    assert_eq!(m["reason"], "FailedAfterRetries");
+    assert!(
+        m["message"]
+            .as_str()
+            .unwrap()
+            .contains("secret default/nowhere not found"),
+        "{m}"
+    );
+    let g = step(&st, "garbage");
+    assert!(
+        g["message"]
+            .as_str()
+            .unwrap()
+            .contains("secret default/bad-tls: ca.crt"),
+        "{g}"
+    );
+    assert!(
+        sink.requests().is_empty(),
+        "nothing was sent without its TLS settings"
+    );
+}

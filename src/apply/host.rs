@@ -25,6 +25,9 @@ pub(crate) struct StepHost<'r, 'a> {
     /// Set when the step read a Secret or a config: its outputs are
     /// sensitive and never shown.
     pub sensitive: bool,
+    /// Set when a provider already said what the step waits for (a deploy
+    /// names its unhealthy services).
+    pub said_waiting: bool,
 }
 
 impl<'r, 'a> StepHost<'r, 'a> {
@@ -36,6 +39,7 @@ impl<'r, 'a> StepHost<'r, 'a> {
             prior,
             until: None,
             sensitive: false,
+            said_waiting: false,
         }
     }
 

@@ -9,6 +9,7 @@
 //! unless the caller allows it). The application's run lock is held for the
 //! whole run, so two appliers never interleave.
 
+mod control;
 pub mod deploy;
 mod gc;
 pub mod health;

@@ -275,7 +275,7 @@ impl Runner for Applier<'_> {
         let outputs = Self::output_specs(step);
         let mut host = StepHost::new(self, step, prior);
         let run = crate::step::run(&template, &context, &parameter, &outputs, &mut host);
-        let (until, sensitive) = (host.until.take(), host.sensitive);
+        let (until, sensitive, said) = (host.until.take(), host.sensitive, host.said_waiting);
         use crate::step::Outcome as O;
         let retries_left = |a: &mut Self| {
             let max = a.opts().max_retries;
@@ -297,10 +297,12 @@ impl Runner for Applier<'_> {
                 }
             }
             O::Waiting => {
-                self.ctx.events.emit(Event::Waiting {
-                    step: step.name.clone(),
-                    services: vec![run.message.clone()],
-                });
+                if !said {
+                    self.ctx.events.emit(Event::Waiting {
+                        step: step.name.clone(),
+                        services: vec![run.message.clone()],
+                    });
+                }
                 Outcome::Waiting(run.message)
             }
             O::Suspended => Outcome::Suspended(run.message, until),

@@ -42,6 +42,8 @@ pub struct Template {
     program: Rc<Program>,
     /// Top-level field names (output expressions refer to them).
     fields: Vec<String>,
+    /// Import paths (only these packages are loaded).
+    imports: Vec<String>,
 }
 
 impl Template {
@@ -56,13 +58,19 @@ impl Template {
         let program = crate::cue::load_with(&sources, &[id], &packages::paths())
             .map_err(|d| render_diags(&sources, d))?
             .remove(0);
-        let fields = crate::cue::parser::parse_file(id, &sources.file(id).text)
-            .map(|a| top_fields(&a.decls))
+        let (fields, imports) = crate::cue::parser::parse_file(id, &sources.file(id).text)
+            .map(|a| {
+                (
+                    top_fields(&a.decls),
+                    a.imports.iter().map(|i| i.path.clone()).collect(),
+                )
+            })
             .unwrap_or_default();
         Ok(Template {
             name: name.into(),
             program,
             fields,
+            imports,
         })
     }
 }
@@ -344,7 +352,7 @@ pub fn run(
         context,
         parameter,
         fills: Vec::new(),
-        packages: packages::compiled(),
+        packages: packages::compiled_for(&template.imports),
     };
     let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut message = String::new();

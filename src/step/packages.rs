@@ -31,22 +31,42 @@ pub fn paths() -> Vec<&'static str> {
 }
 
 thread_local! {
-    static COMPILED: Vec<(&'static str, Rc<Program>)> = SOURCES
-        .iter()
-        .map(|(path, text)| {
-            let mut sources = SourceMap::new();
-            let id = sources.add(format!("<{path}>"), (*text).to_string());
-            let p = crate::cue::load(&sources, &[id])
-                .unwrap_or_else(|d| panic!("built-in package {path} does not compile: {d:?}"))
-                .remove(0);
-            (*path, p)
-        })
-        .collect();
+    static COMPILED: std::cell::RefCell<Vec<(&'static str, Rc<Program>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One package, compiled on first use in this thread.
+fn compiled_one(path: &'static str, text: &'static str) -> Rc<Program> {
+    COMPILED.with(|c| {
+        if let Some((_, p)) = c.borrow().iter().find(|(q, _)| *q == path) {
+            return p.clone();
+        }
+        let mut sources = SourceMap::new();
+        let id = sources.add(format!("<{path}>"), text.to_string());
+        let p = crate::cue::load(&sources, &[id])
+            .unwrap_or_else(|d| panic!("built-in package {path} does not compile: {d:?}"))
+            .remove(0);
+        c.borrow_mut().push((path, p.clone()));
+        p
+    })
 }
 
 /// Every package, compiled.
 pub fn compiled() -> Vec<(&'static str, Rc<Program>)> {
-    COMPILED.with(Clone::clone)
+    SOURCES
+        .iter()
+        .map(|(path, text)| (*path, compiled_one(path, text)))
+        .collect()
+}
+
+/// The packages among `imports`, compiled (a template pays only for what
+/// it imports).
+pub fn compiled_for(imports: &[String]) -> Vec<(&'static str, Rc<Program>)> {
+    SOURCES
+        .iter()
+        .filter(|(path, _)| imports.iter().any(|i| i == path))
+        .map(|(path, text)| (*path, compiled_one(path, text)))
+        .collect()
 }
 
 #[cfg(test)]

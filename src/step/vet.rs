@@ -17,7 +17,7 @@ pub fn vet(name: &str, text: &str) -> Vec<String> {
     };
     let mut ev = Evaluation::with_packages(
         std::slice::from_ref(&t.program),
-        &packages::compiled(),
+        &packages::compiled_for(&t.imports),
         SourceMap::new(),
     );
     let span = Span::new(FileId(0), 0, 0);

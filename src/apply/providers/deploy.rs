@@ -252,6 +252,7 @@ fn deploy(
         step: h.step.name.clone(),
         services: bad.clone(),
     });
+    h.said_waiting = true;
     Ok(Reply {
         returns: None,
         wait: Some(format!("not healthy yet: {}", bad.join("; "))),
