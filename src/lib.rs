@@ -11,6 +11,7 @@ pub mod cue;
 pub mod definition;
 pub mod diag;
 pub mod diff;
+pub mod duration;
 pub mod fsutil;
 pub mod model;
 pub mod plan;

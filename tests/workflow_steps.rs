@@ -788,3 +788,141 @@ template: {
         "nothing was sent without its TLS settings"
     );
 }
+
+#[test]
+fn provider_functions_a_custom_step_can_call() {
+    let b = backend("providers");
+    let sink = HttpSink::start();
+    b.put("local", secret("api", &[("token", "Bearer t0k3n")]));
+    b.put(
+        "local",
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "web", "namespace": "default", "labels": {"app.oam.dev/name": "app"}},
+               "spec": {"selector": {"matchLabels": {"app": "web"}},
+                        "template": {"metadata": {"labels": {"app": "web"}},
+                                     "spec": {"containers": [{"name": "web", "image": "nginx:1"},
+                                                             {"name": "log", "image": "busybox"}]}}}}),
+    );
+    let defs = b.dir.join("everything.cue");
+    std::fs::write(
+        &defs,
+        r#"import (
+	"vela/kube"
+	"vela/util"
+	"vela/http"
+)
+
+everything: {
+	type: "workflow-step"
+	description: "Calls kube, util and http functions a step template may use."
+}
+template: {
+	// Two ConfigMaps at once.
+	both: kube.#ApplyInParallel & {
+		$params: value: [
+			{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "one", namespace: "default"}, data: n: "1"},
+			{apiVersion: "v1", kind: "ConfigMap", metadata: {name: "two", namespace: "default"}, data: n: "2"},
+		]
+	}
+	// The live Deployment patched by container name (the trait strategies).
+	bump: kube.#Patch & {
+		$params: {
+			value: {apiVersion: "apps/v1", kind: "Deployment", metadata: {name: "web", namespace: "default"}}
+			// Changing a value needs retainKeys, as in KubeVela (plain
+			// unification would conflict with the live image).
+			patch: spec: template: spec: {
+				// +patchKey=name
+				containers: [{
+					name: "web"
+					// +patchStrategy=retainKeys
+					image: "nginx:2"
+				}]
+			}
+		}
+	}
+	// The same strategies offline.
+	offline: util.#PatchK8sObject & {
+		$params: {
+			value: {spec: containers: [{name: "a", image: "x"}, {name: "b", image: "y"}]}
+			patch: spec: {
+				// +patchKey=name
+				containers: [{
+					name: "b"
+					// +patchStrategy=retainKeys
+					image: "z"
+				}]
+			}
+		}
+	}
+	listed: kube.#List & {
+		$params: {
+			resource: {apiVersion: "v1", kind: "ConfigMap"}
+			filter: {namespace: "default", matchingLabels: "app.oam.dev/name": "app"}
+		}
+	}
+	call: http.#HTTPPost & {
+		$params: {
+			url: parameter.url
+			request: {
+				body: "{}"
+				headersFromSecret: [{header: "Authorization", secret: "api", key: "token"}]
+			}
+		}
+	}
+	images: [for c in offline.$returns.result.spec.containers {c.image}]
+	count: len(listed.$returns.values.items)
+	parameter: url: string
+}
+"#,
+    )
+    .unwrap();
+    let wf = format!(
+        "  workflow:
+    steps:
+      - name: all
+        type: everything
+        properties:
+          url: {url}/hook
+        outputs:
+          - name: images
+            valueFrom: images
+          - name: count
+            valueFrom: count
+",
+        url = sink.url()
+    );
+    let dir = plan(&b, &wf, &[defs.to_str().unwrap()]);
+    let out = apply(&b, &dir, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    for n in ["one", "two"] {
+        assert!(
+            b.get("local", "v1", "ConfigMap", "default", n).is_some(),
+            "{n}"
+        );
+    }
+    let web = b
+        .get("local", "apps/v1", "Deployment", "default", "web")
+        .unwrap();
+    let images: Vec<&str> = web["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        images,
+        ["nginx:2", "busybox"],
+        "patched by name, the rest kept"
+    );
+    let hook = &sink.to("/hook")[0];
+    assert_eq!(hook.header("authorization"), Some("Bearer t0k3n"));
+    let ctx: Value = serde_json::from_str(
+        &std::fs::read_to_string(b.home.join("apps/default/app/context.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ctx["vars"]["images"], json!(["x", "z"]));
+    assert!(ctx["vars"]["count"].as_u64().unwrap() >= 2, "{ctx}");
+    // A header read from a Secret makes the step's outputs sensitive.
+    assert_eq!(status(&b)["outputs"]["images"], "*** (sensitive)");
+    assert!(!text(&out).contains("t0k3n"));
+}

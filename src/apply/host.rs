@@ -28,6 +28,8 @@ pub(crate) struct StepHost<'r, 'a> {
     /// Set when a provider already said what the step waits for (a deploy
     /// names its unhealthy services).
     pub said_waiting: bool,
+    /// Variables `#DoVar` set (sensitive when the step is).
+    pub puts: Vec<String>,
 }
 
 impl<'r, 'a> StepHost<'r, 'a> {
@@ -40,15 +42,23 @@ impl<'r, 'a> StepHost<'r, 'a> {
             until: None,
             sensitive: false,
             said_waiting: false,
+            puts: Vec::new(),
         }
     }
 
+    /// A call's memo key: its path, and for an apply the object too (an
+    /// apply of other content is another write). A message or a request is
+    /// sent once per attempt whatever its body became meanwhile (a webhook
+    /// that sends the Application sends a changed status on the next run).
     fn memo_key(call: &Call) -> String {
-        format!("{}@{}", call.path, crate::plan::digest(&call.params))
+        if call.func.provider == "kube" {
+            format!("{}@{}", call.path, crate::plan::digest(&call.params))
+        } else {
+            call.path.clone()
+        }
     }
 
-    /// The recorded result of this very call (same path, same parameters)
-    /// in this attempt, if it was made.
+    /// The recorded result of this call in this attempt, if it was made.
     pub fn recalled(&mut self, call: &Call) -> Option<Json> {
         self.app
             .wfctx
@@ -101,8 +111,8 @@ impl Host for StepHost<'_, '_> {
     }
 
     fn var_put(&mut self, path: &str, value: Json) -> Result<(), String> {
-        let joined = path.to_string();
-        self.app.set_var(&joined, value)
+        self.puts.push(path.to_string());
+        self.app.set_var(path, value)
     }
 
     fn suspend(&mut self, label: &str, duration: Option<&str>) -> Result<bool, String> {

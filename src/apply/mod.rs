@@ -262,6 +262,18 @@ pub fn kept_plan(home: &dyn Store, key: &AppKey, revision: &str) -> Result<PlanD
     PlanDir::from_files(files, &origin).map_err(|e| ApplyError::Plan(e.to_string()))
 }
 
+/// The recorded steps are the plan's (same names, same nesting).
+fn same_shape(
+    st: &[crate::state::status::StepStatus],
+    steps: &[crate::plan::read::StepRef],
+) -> bool {
+    st.len() == steps.len()
+        && st
+            .iter()
+            .zip(steps)
+            .all(|(a, b)| a.name == b.name && same_shape(&a.sub_steps, &b.sub_steps))
+}
+
 /// Compiles every step template the plan holds, by step type; a step
 /// whose type has none (and is not a step group) is refused before anything
 /// is sent.
@@ -278,6 +290,14 @@ pub fn templates(plan: &PlanDir) -> Result<HashMap<String, crate::step::Template
         .filter(|d| d.type_ == "workflow-step" && used.contains(d.name.as_str()))
     {
         let Some(text) = &d.template else { continue };
+        if let Some(want) = &d.template_digest
+            && *want != format!("sha256:{}", crate::plan::sha256_hex(text.as_bytes()))
+        {
+            return Err(ApplyError::Plan(format!(
+                "the template of workflow step type {:?} changed since it was planned (digest {want}); plan again",
+                d.name
+            )));
+        }
         let t = crate::step::Template::compile(&d.name, text).map_err(|ds| {
             ApplyError::Plan(format!(
                 "the template of workflow step type {:?} does not compile: {}",
@@ -402,9 +422,11 @@ pub fn apply_connected(
     let start = verify(plan, last.as_ref(), opts)?;
     let templates = templates(plan)?;
     let p = &plan.plan;
-    // Variables and step memory belong to one revision's run.
+    // Variables and step memory belong to one revision's run (a full
+    // restart, which clears the workflow, starts them afresh).
+    let restarted = last.as_ref().is_some_and(|s| s.workflow.is_none());
     let wfctx = match home.context(&key)? {
-        Some(c) if start == Start::Continue && c.revision == p.revision.name => c,
+        Some(c) if start == Start::Continue && !restarted && c.revision == p.revision.name => c,
         _ => WorkflowContext::new(&p.revision.name),
     };
     let mut status = last
@@ -415,6 +437,12 @@ pub fn apply_connected(
         (Start::Continue, Some(w)) => w.clone(),
         _ => workflow::init(&p.steps, &mode, &p.revision.name),
     };
+    if !same_shape(&wf.steps, &p.steps) {
+        return Err(ApplyError::Plan(format!(
+            "the workflow recorded for {} does not match its plan's steps; run `velac workflow restart {}`",
+            p.revision.name, p.application.name
+        )));
+    }
     if start == Start::Fresh {
         home.save_plan(&key, &p.revision.name, plan.files())?;
         let number = status

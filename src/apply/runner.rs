@@ -119,16 +119,28 @@ impl Applier<'_> {
     }
 
     /// Writes the workflow context when it changed.
-    pub fn save_context(&mut self) {
+    pub fn try_save_context(&mut self) -> Result<(), crate::state::StateError> {
         if self.saved_ctx.as_ref() == Some(&self.wfctx) {
-            return;
+            return Ok(());
         }
-        match self.home.save_context(&self.key, &self.wfctx) {
-            Ok(()) => self.saved_ctx = Some(self.wfctx.clone()),
-            Err(e) => self.ctx.events.emit(Event::Warning(format!(
+        self.home.save_context(&self.key, &self.wfctx)?;
+        self.saved_ctx = Some(self.wfctx.clone());
+        Ok(())
+    }
+
+    /// [`Applier::try_save_context`], warning when it fails.
+    pub fn save_context(&mut self) {
+        if let Err(e) = self.try_save_context() {
+            self.ctx.events.emit(Event::Warning(format!(
                 "cannot record the workflow context: {e}"
-            ))),
+            )));
         }
+    }
+
+    /// Whether a variable (or a part of one, or a path inside one) holds a
+    /// value a step took from a Secret or a config.
+    pub fn is_sensitive(&self, from: &str) -> bool {
+        self.wfctx.sensitive.iter().any(|s| overlaps(s, from))
     }
 
     /// The step's `context`.
@@ -231,6 +243,56 @@ impl Applier<'_> {
     }
 }
 
+/// Whether two variable paths name the same value or one holds the other.
+pub fn overlaps(a: &str, b: &str) -> bool {
+    let within =
+        |x: &str, y: &str| x == y || x.strip_prefix(y).is_some_and(|r| r.starts_with(['.', '[']));
+    within(a, b) || within(b, a)
+}
+
+/// An error text with its quoted values left out (`"…"`).
+pub fn redact(msg: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in msg.chars() {
+        if quoted {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+                out.push_str("…\"");
+            }
+            continue;
+        }
+        out.push(c);
+        if c == '"' {
+            quoted = true;
+        }
+    }
+    out
+}
+
+/// A host for templates that make no calls (a group's outputs).
+struct NoCalls;
+
+impl crate::step::Host for NoCalls {
+    fn call(&mut self, c: &crate::step::Call) -> Result<crate::step::Reply, String> {
+        Err(format!("{}: a step group makes no calls", c.path))
+    }
+    fn var_get(&mut self, _: &str) -> Option<Json> {
+        None
+    }
+    fn var_put(&mut self, _: &str, _: Json) -> Result<(), String> {
+        Err("a step group sets no variables".into())
+    }
+    fn suspend(&mut self, _: &str, _: Option<&str>) -> Result<bool, String> {
+        Ok(false)
+    }
+}
+
 /// Backoff between polls of waiting steps: 0.05 s × 2^n as KubeVela
 /// computes it, at least 1 s and at most 10 s (a person is waiting).
 pub fn backoff(polls: u32) -> Duration {
@@ -258,24 +320,39 @@ impl Runner for Applier<'_> {
             Json::Null => json!({}),
             p => p.clone(),
         };
+        let mut tainted = false;
         for (from, key) in Self::inputs(step) {
-            let Some(v) = self.input_value(step, &from) else {
-                return Outcome::Failed("Input".into(), format!("input {from:?} is not set"));
+            tainted |= self.is_sensitive(&from);
+            let failed = match self.input_value(step, &from) {
+                None => Some(format!("input {from:?} is not set")),
+                Some(_) if key.is_empty() => None,
+                Some(v) => dataflow::parse_path(&key)
+                    .and_then(|p| dataflow::set_path(&mut parameter, &p, v))
+                    .err()
+                    .map(|e| format!("input {from:?}: {e}")),
             };
-            if key.is_empty() {
-                continue;
-            }
-            let r =
-                dataflow::parse_path(&key).and_then(|p| dataflow::set_path(&mut parameter, &p, v));
-            if let Err(e) = r {
-                return Outcome::Failed("Input".into(), format!("input {from:?}: {e}"));
+            if let Some(why) = failed {
+                self.finished_without_run(step);
+                return Outcome::Failed("Input".into(), why);
             }
         }
         let context = self.step_context(step);
         let outputs = Self::output_specs(step);
         let mut host = StepHost::new(self, step, prior);
+        // A step fed a sensitive value keeps what it makes of it private.
+        host.sensitive = tainted;
         let run = crate::step::run(&template, &context, &parameter, &outputs, &mut host);
         let (until, sensitive, said) = (host.until.take(), host.sensitive, host.said_waiting);
+        let puts = std::mem::take(&mut host.puts);
+        if sensitive {
+            self.wfctx.sensitive.extend(puts);
+        }
+        // Error texts can quote values; a step that handled secrets says
+        // where it failed, not what the values were.
+        let mut run = run;
+        if sensitive && matches!(run.outcome, crate::step::Outcome::Error) {
+            run.message = redact(&run.message);
+        }
         use crate::step::Outcome as O;
         let retries_left = |a: &mut Self| {
             let max = a.opts().max_retries;
@@ -285,11 +362,10 @@ impl Runner for Applier<'_> {
         };
         let out = match run.outcome {
             O::Succeeded | O::Failed | O::Broken => {
-                let note = self.publish(run.outputs, sensitive);
-                let msg = match (&note, run.message.is_empty()) {
-                    (Some(n), _) => n.clone(),
-                    (None, _) => run.message,
-                };
+                let note = self
+                    .publish(run.outputs, sensitive)
+                    .map(|n| if sensitive { redact(&n) } else { n });
+                let msg = note.unwrap_or(run.message);
                 match run.outcome {
                     O::Succeeded => Outcome::Succeeded(msg),
                     O::Failed => Outcome::Failed("Action".into(), msg),
@@ -338,7 +414,11 @@ impl Runner for Applier<'_> {
                 message,
             });
         }
-        self.save_context();
+        if let Err(e) = self.try_save_context() {
+            // What the step did must be on record before it counts: without
+            // it, a later run could repeat a call.
+            return Outcome::Error(format!("cannot record the workflow context: {e}"));
+        }
         out
     }
 
@@ -363,15 +443,48 @@ impl Runner for Applier<'_> {
         }
         super::condition(
             expr,
-            &workflow::condition_status(wf),
+            &workflow::condition_status(wf, &self.ctx.plan.plan.steps),
             &self.step_context(step),
             &Json::Object(inputs),
             &step.properties,
         )
     }
 
+    /// A new attempt: the step's memory and what it output last time go.
     fn begin(&mut self, step: &StepRef) {
         self.wfctx.steps.remove(&step.id);
+        for o in Self::output_specs(step) {
+            if let Ok(path) = dataflow::var_path(&o.name) {
+                let mut root = Json::Object(std::mem::take(&mut self.wfctx.vars));
+                dataflow::remove_path(&mut root, &path);
+                if let Json::Object(m) = root {
+                    self.wfctx.vars = m;
+                }
+            }
+            self.wfctx.sensitive.remove(&o.name);
+        }
+        self.save_context();
+    }
+
+    fn group_finished(&mut self, step: &StepRef) {
+        let outputs = Self::output_specs(step);
+        if outputs.is_empty() {
+            return;
+        }
+        // A group has no template: its outputs see its own parameter and
+        // context only.
+        let run = crate::step::Template::compile("step-group", "").map(|t| {
+            crate::step::run(
+                &t,
+                &self.step_context(step),
+                &step.properties,
+                &outputs,
+                &mut NoCalls,
+            )
+        });
+        if let Ok(r) = run {
+            let _ = self.publish(r.outputs, false);
+        }
         self.save_context();
     }
 
@@ -394,6 +507,10 @@ impl Runner for Applier<'_> {
                 && theirs.app_revision == wf.app_revision
             {
                 *wf = theirs.clone();
+                return Control::Stop;
+            }
+            // `workflow restart` cleared the workflow meanwhile.
+            if d.workflow.is_none() && written.is_some() {
                 return Control::Stop;
             }
             let healthy = mine.services.iter().all(|s| s.healthy);
@@ -467,4 +584,23 @@ pub fn step_applied(ctx: &WorkflowContext) -> Vec<(String, ObjRef)> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_left_out_and_paths_overlap_both_ways() {
+        assert_eq!(
+            redact(r#"a.b: conflicting values "s3cr\"et" and "x""#),
+            r#"a.b: conflicting values "…" and "…""#
+        );
+        assert!(overlaps("db", "db.password"));
+        assert!(overlaps("db.password", "db"));
+        assert!(overlaps("list[0]", "list"));
+        assert!(!overlaps("db", "dbx"));
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(30), Duration::from_secs(10));
+    }
 }

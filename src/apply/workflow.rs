@@ -63,6 +63,9 @@ pub trait Runner {
     /// A step finished without running (skipped, timed out): its outputs
     /// are published as null.
     fn finished_without_run(&mut self, step: &StepRef);
+    /// A step group finished: its outputs are taken from its own
+    /// `parameter` and `context`.
+    fn group_finished(&mut self, step: &StepRef);
     /// Persists the workflow status; may adopt changes made meanwhile by a
     /// control command (then says [`Control::Stop`]).
     fn checkpoint(&mut self, wf: &mut WorkflowStatus) -> Control;
@@ -78,39 +81,7 @@ pub trait Runner {
 
 /// Parses a Go-style duration (`90s`, `1m30s`, `2h`, `500ms`).
 pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let (mut total, mut num, mut rest) = (0f64, String::new(), s);
-    while !rest.is_empty() {
-        let c = rest.chars().next()?;
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            rest = &rest[1..];
-            continue;
-        }
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let n: f64 = num.parse().ok()?;
-        num.clear();
-        total += n * match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    Some(std::time::Duration::from_secs_f64(total))
+    crate::duration::parse(s)
 }
 
 fn add(t: Timestamp, d: std::time::Duration) -> Timestamp {
@@ -166,13 +137,14 @@ pub fn suspend_now(
     prior: &StepStatus,
     now: Timestamp,
 ) -> (bool, Option<String>) {
-    if let Some(m) = mem.suspended.get(label) {
+    if let Some(m) = mem.suspended.get_mut(label) {
         let due = m
             .until
             .as_deref()
             .and_then(|t| t.parse::<Timestamp>().ok())
             .is_some_and(|t| t <= now);
-        if prior.phase == StepPhase::Running || due {
+        if m.resumed || prior.phase == StepPhase::Running || due {
+            m.resumed = true;
             return (false, None);
         }
         return (true, m.until.clone());
@@ -183,6 +155,7 @@ pub fn suspend_now(
         SuspendMark {
             since: now.to_string(),
             until: until.clone(),
+            resumed: false,
         },
     );
     (true, until)
@@ -218,25 +191,35 @@ struct Machine<'a> {
     started: HashMap<String, Timestamp>,
     /// Steps finished in this apply (a poll that finishes none backs off).
     finished_count: usize,
+    /// In the current sweep: a leaf step ran and is still running.
+    ran_busy: bool,
+    /// In the current sweep: a step is suspended.
+    suspended_seen: bool,
+    /// In the current sweep: steps waiting for inputs, by position.
+    stuck: Vec<(Vec<usize>, usize)>,
 }
 
-/// `status` as `if` conditions see it: by step name, the phase plus the
-/// booleans KubeVela adds.
-pub fn condition_status(wf: &WorkflowStatus) -> Json {
+/// `status` as `if` conditions see it: by step name, the steps that have a
+/// status (ran, or wait for their inputs), with the booleans KubeVela adds;
+/// a step is also listed under its `properties.name` (else `.component`)
+/// when that name is free (`status["my-comp"]` for an `apply-component`).
+pub fn condition_status(wf: &WorkflowStatus, steps: &[StepRef]) -> Json {
     fn add(m: &mut serde_json::Map<String, Json>, s: &StepStatus) {
-        m.insert(
-            s.name.clone(),
-            serde_json::json!({
-                "id": s.id, "name": s.name, "type": s.type_, "phase": s.phase.as_str(),
-                "reason": s.reason, "message": s.message,
-                "succeeded": s.phase == StepPhase::Succeeded,
-                "failed": s.phase == StepPhase::Failed,
-                "skipped": s.phase == StepPhase::Skipped,
-                "timeout": s.reason == "Timeout",
-                "failedAfterRetries": s.reason == "FailedAfterRetries",
-                "terminate": s.reason == "Terminate",
-            }),
-        );
+        if s.phase != StepPhase::Pending || s.first_execute_time.is_some() {
+            m.insert(
+                s.name.clone(),
+                serde_json::json!({
+                    "id": s.id, "name": s.name, "type": s.type_, "phase": s.phase.as_str(),
+                    "reason": s.reason, "message": s.message,
+                    "succeeded": s.phase == StepPhase::Succeeded,
+                    "failed": s.phase == StepPhase::Failed,
+                    "skipped": s.phase == StepPhase::Skipped,
+                    "timeout": s.reason == "Timeout",
+                    "failedAfterRetries": s.reason == "FailedAfterRetries",
+                    "terminate": s.reason == "Terminate",
+                }),
+            );
+        }
         for x in &s.sub_steps {
             add(m, x);
         }
@@ -244,6 +227,16 @@ pub fn condition_status(wf: &WorkflowStatus) -> Json {
     let mut m = serde_json::Map::new();
     for s in &wf.steps {
         add(&mut m, s);
+    }
+    for s in crate::plan::read::all_steps(steps) {
+        let alias = ["name", "component"]
+            .iter()
+            .find_map(|k| s.properties.get(*k).and_then(Json::as_str));
+        if let (Some(a), Some(v)) = (alias, m.get(&s.name).cloned())
+            && !m.contains_key(a)
+        {
+            m.insert(a.to_string(), v);
+        }
     }
     Json::Object(m)
 }
@@ -284,6 +277,9 @@ pub fn advance(
         sub_mode_dag: sub_dag,
         started: HashMap::new(),
         finished_count: 0,
+        ran_busy: false,
+        suspended_seen: false,
+        stuck: Vec::new(),
     };
     if m.runner.checkpoint(wf) == Control::Stop {
         return;
@@ -291,7 +287,23 @@ pub fn advance(
     let mut polls = 0u32;
     loop {
         let before = m.finished_count;
-        match m.pass(steps, &[], steps_dag, wf) {
+        m.ran_busy = false;
+        m.suspended_seen = false;
+        m.stuck.clear();
+        let mut pass = m.pass(steps, &[], steps_dag, wf);
+        if pass == Pass::Busy && !m.ran_busy {
+            // Nothing runs: steps waiting for inputs wait for a suspended
+            // step, or for nothing that can still come.
+            if m.suspended_seen {
+                pass = Pass::Suspended;
+            } else if !m.stuck.is_empty() {
+                if !m.fail_stuck(steps, wf) {
+                    return;
+                }
+                continue;
+            }
+        }
+        match pass {
             Pass::Stopped => return,
             Pass::Suspended => {
                 wf.suspend = true;
@@ -360,6 +372,8 @@ impl Machine<'_> {
                 let from = ts(&st.first_execute_time)?;
                 Some((add(from, d), "step timed out".into()))
             }
+            // A group's sub-steps each have their own bound.
+            None if s.type_ == "step-group" => None,
             None => {
                 let d = self.runner.default_timeout()?;
                 let from = *self.started.get(&s.id)?;
@@ -379,17 +393,15 @@ impl Machine<'_> {
         dag: bool,
         wf: &mut WorkflowStatus,
     ) -> Pass {
-        let mut suspended = false;
         let mut busy = false;
         loop {
             let mut progressed = false;
             for (i, s) in steps.iter().enumerate() {
-                let st = &list(wf, path)[i];
-                if finished(st) {
+                if finished(&list(wf, path)[i]) {
                     continue;
                 }
-                let fresh = st.first_execute_time.is_none() && st.phase == StepPhase::Pending;
-                if fresh {
+                if list(wf, path)[i].phase == StepPhase::Pending {
+                    // Dependencies first, then inputs: `if` may read both.
                     let st = list(wf, path);
                     let unmet = s.depends_on.iter().find(|d| {
                         st.iter()
@@ -397,10 +409,26 @@ impl Machine<'_> {
                             .is_some_and(|x| !finished(x))
                     });
                     if let Some(d) = unmet {
-                        let msg = format!("Pending on DependsOn: {d}");
-                        if st[i].message != msg {
-                            st[i].message = msg;
+                        st[i].message = format!("Pending on DependsOn: {d}");
+                        if dag {
+                            continue;
                         }
+                        break;
+                    }
+                    if !wf.terminated
+                        && let Some(msg) = self.runner.pending(s)
+                    {
+                        let now = self.runner.now();
+                        let st = &mut list(wf, path)[i];
+                        if st.message != msg {
+                            st.message = msg;
+                            st.first_execute_time.get_or_insert(now.to_string());
+                            if !self.save(wf) {
+                                return Pass::Stopped;
+                            }
+                        }
+                        self.stuck.push((path.to_vec(), i));
+                        busy = true;
                         if dag {
                             continue;
                         }
@@ -414,9 +442,10 @@ impl Machine<'_> {
                     if verdict != Ok(false) {
                         let st = &mut list(wf, path)[i];
                         mark_skipped(st);
-                        if let Err(e) = &verdict {
-                            st.message = format!("pre check error: {e}");
-                        }
+                        st.message = match &verdict {
+                            Err(e) => format!("pre check error: {e}"),
+                            Ok(_) => String::new(),
+                        };
                         self.runner.finished_without_run(s);
                         self.finished_count += 1;
                         progressed = true;
@@ -425,37 +454,6 @@ impl Machine<'_> {
                         }
                         continue;
                     }
-                }
-                if list(wf, path)[i].phase == StepPhase::Pending
-                    && let Some(msg) = self.runner.pending(s)
-                {
-                    let now = self.runner.now();
-                    self.started.entry(s.id.clone()).or_insert(now);
-                    let st = &mut list(wf, path)[i];
-                    if let Some((deadline, why)) = self.deadline_reason(s, st)
-                        && deadline <= now
-                    {
-                        fail(st, "Timeout", &format!("{why}: {msg}"), now);
-                        self.runner.finished_without_run(s);
-                        self.finished_count += 1;
-                        progressed = true;
-                        if !self.save(wf) {
-                            return Pass::Stopped;
-                        }
-                        continue;
-                    }
-                    if st.message != msg {
-                        st.message = msg;
-                        st.first_execute_time.get_or_insert(now.to_string());
-                        if !self.save(wf) {
-                            return Pass::Stopped;
-                        }
-                    }
-                    busy = true;
-                    if dag {
-                        continue;
-                    }
-                    break;
                 }
                 match self.exec(s, path, i, wf) {
                     End::Finished => {
@@ -465,12 +463,15 @@ impl Machine<'_> {
                     End::Stopped => return Pass::Stopped,
                     End::Running => {
                         busy = true;
+                        if s.type_ != "step-group" {
+                            self.ran_busy = true;
+                        }
                         if !dag {
                             break;
                         }
                     }
                     End::Suspended => {
-                        suspended = true;
+                        self.suspended_seen = true;
                         if !dag {
                             break;
                         }
@@ -488,10 +489,27 @@ impl Machine<'_> {
             Pass::Busy
         } else {
             // Suspended, or (step by step) stopped before a step whose
-            // dependency comes later.
-            let _ = suspended;
+            // dependency comes later (refused when planning).
             Pass::Suspended
         }
+    }
+
+    /// Fails the steps waiting for inputs that no step left can set.
+    fn fail_stuck(&mut self, steps: &[StepRef], wf: &mut WorkflowStatus) -> bool {
+        let stuck = std::mem::take(&mut self.stuck);
+        let now = self.runner.now();
+        for (path, i) in &stuck {
+            let mut level = steps;
+            for &k in path {
+                level = &level[k].sub_steps;
+            }
+            let st = &mut list(wf, path)[*i];
+            let why = format!("{}: no step left can set it", st.message);
+            fail(st, "Input", &why, now);
+            self.runner.finished_without_run(&level[*i]);
+            self.finished_count += 1;
+        }
+        self.save(wf)
     }
 
     fn skip(
@@ -547,7 +565,7 @@ impl Machine<'_> {
                 End::Stopped
             };
         }
-        if prior.first_execute_time.is_none() {
+        if prior.phase == StepPhase::Pending {
             self.runner.begin(s);
         }
         let st = &mut list(wf, path)[i];
@@ -625,7 +643,12 @@ impl Machine<'_> {
         let sub: Vec<usize> = path.iter().copied().chain([i]).collect();
         match self.pass(&s.sub_steps, &sub, dag, wf) {
             Pass::Stopped => End::Stopped,
-            Pass::Suspended => End::Suspended,
+            Pass::Suspended => {
+                // As KubeVela shows it: a group with a suspended sub-step is
+                // suspending too (a resume runs both again).
+                list(wf, path)[i].phase = StepPhase::Suspending;
+                End::Suspended
+            }
             Pass::Busy => End::Running,
             Pass::Done => {
                 let now = self.runner.now();
@@ -656,6 +679,7 @@ impl Machine<'_> {
                         st.reason.clear();
                     }
                 }
+                self.runner.group_finished(s);
                 if self.save(wf) {
                     End::Finished
                 } else {

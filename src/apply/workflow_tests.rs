@@ -102,7 +102,7 @@ impl Runner for Fake {
     }
     fn condition(&mut self, _s: &StepRef, expr: &str, wf: &WorkflowStatus) -> Result<bool, String> {
         match self.cond {
-            Some(f) => f(expr, &condition_status(wf)),
+            Some(f) => f(expr, &condition_status(wf, &[])),
             None => Err("no conditions here".into()),
         }
     }
@@ -112,6 +112,7 @@ impl Runner for Fake {
     fn finished_without_run(&mut self, step: &StepRef) {
         self.skipped.push(step.name.clone());
     }
+    fn group_finished(&mut self, _: &StepRef) {}
     fn checkpoint(&mut self, wf: &mut WorkflowStatus) -> Control {
         self.checkpoints += 1;
         if self.stop_after.is_some_and(|n| self.checkpoints > n) {
@@ -507,27 +508,62 @@ fn in_dag_mode_a_waiting_step_does_not_hold_back_its_siblings() {
 }
 
 #[test]
-fn a_step_waits_pending_for_its_inputs_and_times_out_by_default() {
+fn a_step_waits_pending_for_its_inputs_while_something_can_still_set_them() {
+    // The producer runs (it waits twice) while the consumer is pending.
+    let steps = vec![step("producer", "deploy"), step("consumer", "deploy")];
+    let mut wf = init(&steps, "DAG-DAG", "app-v1");
+    let mut r = Fake::new();
+    r.waits.insert("producer".into(), 2);
+    r.pending.insert("consumer".into(), 3);
+    advance(&steps, true, true, &mut wf, &mut r);
+    assert_eq!(r.ran, ["producer", "producer", "producer", "consumer"]);
+    assert_eq!(wf.status, WorkflowState::Succeeded);
+
+    // Nothing left that could set them: the step fails (reason Input)
+    // instead of waiting for ever, as KubeVela would.
     let steps = vec![step("consumer", "deploy")];
     let mut wf = init(&steps, "DAG-DAG", "app-v1");
     let mut r = Fake::new();
-    r.pending.insert("consumer".into(), 2);
-    advance(&steps, true, true, &mut wf, &mut r);
-    assert_eq!(r.ran, ["consumer"], "runs once its inputs are there");
-
-    let mut wf = init(&steps, "DAG-DAG", "app-v1");
-    let mut r = Fake::new();
     r.pending.insert("consumer".into(), 1000);
-    r.timeout = Some(Duration::from_secs(30));
     advance(&steps, true, true, &mut wf, &mut r);
     assert!(r.ran.is_empty());
     assert_eq!(wf.steps[0].phase, StepPhase::Failed);
-    assert_eq!(wf.steps[0].reason, "Timeout");
+    assert_eq!(wf.steps[0].reason, "Input");
     assert_eq!(
         wf.steps[0].message,
-        "not finished within 30s (--timeout): Pending on Input: x"
+        "Pending on Input: x: no step left can set it"
     );
     assert_eq!(r.skipped, ["consumer"], "its outputs are published as null");
+}
+
+#[test]
+fn a_step_pending_behind_a_suspended_one_waits_for_the_resume() {
+    let steps = vec![step("gate", "suspend"), step("consumer", "deploy")];
+    let mut wf = init(&steps, "DAG-DAG", "app-v1");
+    let mut r = Fake::new();
+    r.pending.insert("consumer".into(), 1000);
+    advance(&steps, true, true, &mut wf, &mut r);
+    assert!(wf.suspend, "suspended, not failed");
+    assert_eq!(wf.steps[1].phase, StepPhase::Pending);
+}
+
+#[test]
+fn a_resumed_suspend_stays_resumed_through_retries() {
+    let steps = vec![with(step("prod", "deploy"), |s| {
+        s.properties = json!({"auto": false})
+    })];
+    let mut wf = init(&steps, "StepByStep-DAG", "app-v1");
+    let mut r = Fake::new();
+    advance(&steps, false, true, &mut wf, &mut r);
+    resume(&mut wf, "app", None).unwrap();
+    r.errors.insert("prod".into(), 2);
+    advance(&steps, false, true, &mut wf, &mut r);
+    assert_eq!(r.ran, ["prod", "prod", "prod", "prod"]);
+    assert_eq!(
+        wf.steps[0].phase,
+        StepPhase::Succeeded,
+        "no second approval"
+    );
 }
 
 #[test]

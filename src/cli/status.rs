@@ -178,7 +178,11 @@ pub fn outputs(ctx: &crate::state::WorkflowContext) -> serde_json::Map<String, s
     ctx.vars
         .iter()
         .map(|(k, v)| {
-            let shown = if ctx.sensitive.contains(k) {
+            let shown = if ctx
+                .sensitive
+                .iter()
+                .any(|s| crate::apply::runner::overlaps(s, k))
+            {
                 serde_json::json!("*** (sensitive)")
             } else {
                 v.clone()

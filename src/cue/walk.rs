@@ -84,15 +84,4 @@ impl Evaluation {
             _ => None,
         }
     }
-
-    /// The real (not incomplete) error of `v` itself, if it is one.
-    pub fn own_error(&mut self, v: VId) -> Option<String> {
-        let v = self.settle(v);
-        self.engine
-            .v(v)
-            .err
-            .as_ref()
-            .filter(|e| !e.is_incomplete())
-            .map(|e| e.msg.clone())
-    }
 }

@@ -37,7 +37,8 @@ pub fn canonical(v: &Json) -> String {
     serde_json::to_string(&sorted(v)).expect("JSON values serialise")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -418,6 +419,8 @@ pub fn build(inp: &PlanInputs) -> Json {
             // The applier runs exactly the step template that was reviewed.
             if d.kind == crate::definition::DefKind::WorkflowStep {
                 m["template"] = json!(d.template);
+                m["templateDigest"] =
+                    json!(format!("sha256:{}", sha256_hex(d.template.as_bytes())));
             }
             // The applier judges health with these; it never renders.
             if let Some(h) = d.health_policy() {

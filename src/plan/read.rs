@@ -83,6 +83,9 @@ pub struct DefinitionRef {
     /// The CUE template (workflow steps: what the applier runs).
     #[serde(default)]
     pub template: Option<String>,
+    /// `sha256:` of the template text.
+    #[serde(default)]
+    pub template_digest: Option<String>,
 }
 
 /// A cluster of the snapshot placement used.

@@ -657,6 +657,31 @@ fn deploy(file: &AppFile, clusters: &ClusterSet, s: &Step) -> Result<Vec<Deploym
 }
 
 /// The `(cluster, namespace)` placements of one topology policy.
+/// The `(cluster, namespace)` placements of a topology policy given as JSON
+/// (the applier asks while running, on the cluster snapshot of the plan),
+/// by the same rules as planning.
+pub fn topology_of(
+    name: &str,
+    properties: &serde_json::Value,
+    clusters: &ClusterSet,
+) -> Result<Vec<(String, String)>, String> {
+    let mut sources = crate::source::SourceMap::new();
+    let text = properties.to_string();
+    let node = crate::yaml::parse_str(&mut sources, "policy", &text)
+        .map_err(|d| d.message)?
+        .into_iter()
+        .next();
+    let p = Policy {
+        name: name.to_string(),
+        type_: "topology".into(),
+        properties: node,
+        span: Span::default(),
+        type_span: Span::default(),
+        path: String::new(),
+    };
+    topology(&p, clusters).map_err(|e| e.to_string())
+}
+
 fn topology(p: &Policy, clusters: &ClusterSet) -> Result<Vec<(String, String)>, PolicyError> {
     let props = p.properties.as_ref();
     let ns = props

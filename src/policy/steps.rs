@@ -24,6 +24,20 @@ pub fn check(steps: &[Step]) -> Vec<Diagnostic> {
     for s in steps {
         level(&s.sub_steps, &mut errs);
     }
+    for s in steps.iter().chain(steps.iter().flat_map(|s| &s.sub_steps)) {
+        if let Some(t) = &s.timeout
+            && crate::duration::parse(t).is_none()
+        {
+            errs.push(
+                Diagnostic::error(format!(
+                    "step {:?}: timeout {t:?} is not a duration (e.g. 30s, 10m, 1h30m)",
+                    s.name
+                ))
+                .with_path(format!("{}.timeout", s.path))
+                .with_span(s.span),
+            );
+        }
+    }
     errs
 }
 
@@ -100,12 +114,31 @@ pub fn check_data_flow(
     step_by_step: bool,
     component_outputs: &[String],
 ) -> Vec<Diagnostic> {
+    let mut errs_early = Vec::new();
     let produces = |name: &str, from: &str| {
         from == name
             || from
                 .strip_prefix(name)
                 .is_some_and(|rest| rest.starts_with(['.', '[']))
     };
+    if step_by_step {
+        for (i, s) in steps.iter().enumerate() {
+            if let Some(d) = s
+                .depends_on
+                .iter()
+                .find(|d| steps[i + 1..].iter().any(|x| &&x.name == d))
+            {
+                errs_early.push(
+                    Diagnostic::error(format!(
+                        "step {:?} depends on {d:?}, which runs after it (the workflow runs step by step)",
+                        s.name
+                    ))
+                    .with_path(format!("{}.dependsOn", s.path))
+                    .with_span(s.span),
+                );
+            }
+        }
+    }
     // Output name → top-level positions of the steps that publish it.
     let mut producers: Vec<(&str, usize)> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
@@ -155,5 +188,6 @@ pub fn check_data_flow(
             }
         }
     }
-    errs
+    errs_early.extend(errs);
+    errs_early
 }

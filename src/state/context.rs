@@ -61,6 +61,10 @@ pub struct SuspendMark {
     /// RFC 3339; the step resumes by itself then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// Resumed (by hand, or its time passed): the suspend lets the step go
+    /// on for the rest of its attempt, retries included.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -73,10 +73,23 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
     Ok(out)
 }
 
+/// List indexes an input may reach (an index past a list's end appends
+/// empty objects up to it).
+const MAX_INDEX: usize = 10_000;
+
 /// Sets `value` at `path` of `root` (KubeVela's `parameterKey` rules):
 /// missing fields are created, an index past a list's end appends empty
 /// objects up to it, and the value there is replaced, not merged.
 pub fn set_path(root: &mut Json, path: &[Seg], value: Json) -> Result<(), String> {
+    if path
+        .iter()
+        .any(|s| matches!(s, Seg::Index(i) if *i > MAX_INDEX))
+    {
+        return Err(format!(
+            "{}: list indexes above {MAX_INDEX} are refused",
+            show(path)
+        ));
+    }
     let Some((last, init)) = path.split_last() else {
         *root = value;
         return Ok(());
@@ -132,6 +145,30 @@ fn step_into<'a>(cur: &'a mut Json, seg: &Seg, so_far: &[Seg]) -> Result<&'a mut
             show(so_far),
             kind_name(other)
         )),
+    }
+}
+
+/// Removes the value at `path`, if there is one.
+pub fn remove_path(root: &mut Json, path: &[Seg]) {
+    let Some((last, init)) = path.split_last() else {
+        return;
+    };
+    let mut cur = root;
+    for s in init {
+        cur = match (s, cur) {
+            (Seg::Key(k), Json::Object(m)) => match m.get_mut(k) {
+                Some(v) => v,
+                None => return,
+            },
+            (Seg::Index(i), Json::Array(a)) => match a.get_mut(*i) {
+                Some(v) => v,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    if let (Seg::Key(k), Json::Object(m)) = (last, cur) {
+        m.remove(k);
     }
 }
 
@@ -217,9 +254,12 @@ pub(crate) fn output(st: &State, value_from: &str) -> Result<Json, String> {
 
 fn eval_expr(st: &State, expr: &str) -> Result<Json, String> {
     const FIELD: &str = "__velacOutput";
-    let (imports, body): (Vec<&str>, Vec<&str>) = expr
-        .lines()
-        .partition(|l| l.trim_start().starts_with("import"));
+    let (imports, body): (Vec<&str>, Vec<&str>) = expr.lines().partition(|l| {
+        let t = l.trim_start();
+        ["import ", "import(", "import\""]
+            .iter()
+            .any(|p| t.starts_with(p))
+    });
     let text = format!("{}\n{FIELD}: {}\n", imports.join("\n"), body.join("\n"));
     let mut sources = crate::source::SourceMap::new();
     let id = sources.add("<valueFrom>", text);
@@ -234,7 +274,9 @@ fn eval_expr(st: &State, expr: &str) -> Result<Json, String> {
         e.first()
             .map_or_else(String::new, |x| x.to_diagnostic().message)
     })?;
-    let mut ev = st.evaluate(Some(std::rc::Rc::new(program)));
+    let imports: Vec<String> = ast.imports.iter().map(|i| i.path.clone()).collect();
+    let more = super::packages::compiled_for(&imports);
+    let mut ev = st.evaluate_with(Some(std::rc::Rc::new(program)), &more);
     let v = ev
         .lookup(FIELD)
         .ok_or_else(|| format!("{expr:?}: no value"))?;

@@ -32,7 +32,7 @@ use std::rc::Rc;
 /// stopped rather than run forever).
 pub const MAX_CALLS: usize = 500;
 /// How deep calls are searched for below the template's root.
-const MAX_CALL_DEPTH: usize = 24;
+pub(crate) const MAX_CALL_DEPTH: usize = 24;
 
 /// A step definition's template, compiled once.
 #[derive(Clone, Debug)]
@@ -201,10 +201,22 @@ pub(crate) struct State<'a> {
 
 impl State<'_> {
     pub(crate) fn evaluate(&self, extra: Option<Rc<Program>>) -> Evaluation {
+        self.evaluate_with(extra, &[])
+    }
+
+    /// [`State::evaluate`] with more packages importable (an output
+    /// expression's own imports).
+    pub(crate) fn evaluate_with(
+        &self,
+        extra: Option<Rc<Program>>,
+        more: &[(&'static str, Rc<Program>)],
+    ) -> Evaluation {
         let mut programs = vec![self.template.program.clone()];
         programs.extend(self.fills.iter().cloned());
         programs.extend(extra);
-        let mut ev = Evaluation::with_packages(&programs, &self.packages, SourceMap::new());
+        let mut packages = self.packages.clone();
+        packages.extend(more.iter().cloned());
+        let mut ev = Evaluation::with_packages(&programs, &packages, SourceMap::new());
         let span = Span::new(FileId(0), 0, 0);
         let root = ev.root;
         crate::cue::inject_json(&mut ev.engine, root, "context", self.context, span);
@@ -224,7 +236,8 @@ impl State<'_> {
     }
 }
 
-fn export_errors(ev: &Evaluation, e: &crate::cue::eval::ExportErrors) -> String {
+/// Up to three export errors as one line (`path: message`).
+pub(crate) fn export_errors(_ev: &Evaluation, e: &crate::cue::eval::ExportErrors) -> String {
     e.0.iter()
         .take(3)
         .map(|x| {
@@ -236,12 +249,7 @@ fn export_errors(ev: &Evaluation, e: &crate::cue::eval::ExportErrors) -> String 
         })
         .collect::<Vec<_>>()
         .join("; ")
-        + if e.0.len() > 3 {
-            let _ = ev;
-            " (and more)"
-        } else {
-            ""
-        }
+        + if e.0.len() > 3 { " (and more)" } else { "" }
 }
 
 /// A legacy call's parameters: its regular fields, leaving out result
@@ -283,7 +291,11 @@ fn params(ev: &mut Evaluation, site: &calls::Site, f: Func) -> Result<Json, Stri
 /// A `wait`'s `continue`: an incomplete condition (a field that is not there
 /// yet, such as a status the controller has not written) means "not yet",
 /// where KubeVela fails the step and retries it.
-fn wait_continue(ev: &mut Evaluation, site: &calls::Site, f: Func) -> (bool, Option<String>) {
+fn wait_continue(
+    ev: &mut Evaluation,
+    site: &calls::Site,
+    f: Func,
+) -> Result<(bool, Option<String>), String> {
     let holder = if f.style == Style::Legacy {
         Some(site.vertex)
     } else {
@@ -293,18 +305,23 @@ fn wait_continue(ev: &mut Evaluation, site: &calls::Site, f: Func) -> (bool, Opt
             .map(|k| k.vertex)
     };
     let Some(h) = holder else {
-        return (false, None);
+        return Ok((false, None));
     };
     let mut cont = false;
     let mut message = None;
     for k in ev.children(h) {
         match k.label.str() {
-            Some("continue") => cont = matches!(ev.export(k.vertex), Ok(Json::Bool(true))),
+            Some("continue") => match ev.export(k.vertex) {
+                Ok(Json::Bool(b)) => cont = b,
+                Ok(other) => return Err(format!("continue is {other}, not a bool")),
+                Err(e) if e.all_incomplete() => {}
+                Err(e) => return Err(format!("continue: {}", export_errors(ev, &e))),
+            },
             Some("message") => message = ev.string_at(k.vertex),
             _ => {}
         }
     }
-    (cont, message)
+    Ok((cont, message))
 }
 
 /// The comments of a patching call's `patch` (they carry the strategies).
@@ -417,7 +434,13 @@ pub fn run(
             .last()
             .map_or_else(|| path.clone(), |l| l.to_string());
         if func.provider == "builtin" && func.name == "wait" {
-            let (cont, msg) = wait_continue(&mut ev, &site, func);
+            let (cont, msg) = match wait_continue(&mut ev, &site, func) {
+                Ok(x) => x,
+                Err(e) => {
+                    let m = format!("{path} (builtin.wait): {e}");
+                    return finish(Outcome::Error, with_notes(m, &notes), executed);
+                }
+            };
             if !cont {
                 let m = msg.unwrap_or_default();
                 return finish(Outcome::Waiting, with_notes(m, &notes), executed);

@@ -279,3 +279,46 @@ output: kube.#Read & {$params: value: {kind: "K"}}
     assert_eq!(r.outputs[1], ("v".to_string(), Ok(json!(1))));
     assert!(r.outputs[2].1.is_err());
 }
+
+#[test]
+fn patch_calls_carry_the_patch_strategies_of_their_comments() {
+    let text = r#"
+import "vela/kube"
+bump: kube.#Patch & {
+	$params: {
+		value: {apiVersion: "apps/v1", kind: "Deployment", metadata: {name: "web", namespace: "default"}}
+		patch: spec: template: spec: {
+			// +patchKey=name
+			containers: [{name: "web", image: "nginx:2"}]
+		}
+	}
+}
+"#;
+    struct Docs(Option<crate::cue::eval::DocTree>);
+    impl Host for Docs {
+        fn call(&mut self, call: &Call) -> Result<Reply, String> {
+            self.0 = call.patch_docs.clone();
+            Ok(Reply::default())
+        }
+        fn var_get(&mut self, _: &str) -> Option<Json> {
+            None
+        }
+        fn var_put(&mut self, _: &str, _: Json) -> Result<(), String> {
+            Ok(())
+        }
+        fn suspend(&mut self, _: &str, _: Option<&str>) -> Result<bool, String> {
+            Ok(false)
+        }
+    }
+    let mut h = Docs(None);
+    let r = run(&tpl(text), &ctx(), &json!({}), &[], &mut h);
+    assert_eq!(r.outcome, Outcome::Succeeded, "{}", r.message);
+    let docs = h.0.expect("docs");
+    let c = docs
+        .field("spec")
+        .and_then(|d| d.field("template"))
+        .and_then(|d| d.field("spec"))
+        .and_then(|d| d.field("containers"))
+        .unwrap_or_else(|| panic!("{docs:?}"));
+    assert!(c.docs.iter().any(|d| d.contains("+patchKey=name")), "{c:?}");
+}

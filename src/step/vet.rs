@@ -30,15 +30,9 @@ pub fn vet(name: &str, text: &str) -> Vec<String> {
     crate::cue::inject_json(&mut ev.engine, root, "context", &context, span);
     let mut out = Vec::new();
     if let Some(e) = ev.errors(root) {
-        out.extend(e.0.iter().map(|x| {
-            if x.path.is_empty() {
-                x.msg.clone()
-            } else {
-                format!("{}: {}", x.path, x.msg)
-            }
-        }));
+        out.push(super::export_errors(&ev, &e));
     }
-    for s in calls::find(&mut ev, 24) {
+    for s in calls::find(&mut ev, super::MAX_CALL_DEPTH) {
         if let Err(e) = legacy::resolve(&s.provider, &s.do_) {
             out.push(format!("{}: {e}", calls::path_text(&s.path)));
         }

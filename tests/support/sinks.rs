@@ -3,6 +3,7 @@
 //! answers each path as told, and an SMTP sink that accepts one mail per
 //! connection, as a mail relay would, and keeps it.
 
+// Each test binary uses a part of this module.
 #![allow(dead_code)]
 
 use bytes::Bytes;

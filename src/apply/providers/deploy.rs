@@ -259,8 +259,8 @@ fn deploy(
     })
 }
 
-/// The placements named topology policies select (`local` without any), on
-/// the cluster snapshot the plan was made with.
+/// The placements named topology policies select (`local` without any), by
+/// the planner's rules, on the cluster snapshot the plan was made with.
 fn placements(h: &StepHost, p: &Json) -> Result<Vec<Json>, String> {
     let plan = &h.app.ctx.plan.plan;
     let names: Vec<&str> = p
@@ -268,6 +268,22 @@ fn placements(h: &StepHost, p: &Json) -> Result<Vec<Json>, String> {
         .and_then(Json::as_array)
         .map(|a| a.iter().filter_map(Json::as_str).collect())
         .unwrap_or_default();
+    let clusters = crate::policy::ClusterSet {
+        clusters: plan
+            .clusters
+            .iter()
+            .map(|c| crate::policy::Cluster {
+                name: c.name.clone(),
+                labels: c
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                endpoint: c.endpoint.clone(),
+                kube_version: None,
+            })
+            .collect(),
+    };
     let mut out = Vec::new();
     for n in &names {
         let pol = plan
@@ -278,38 +294,8 @@ fn placements(h: &StepHost, p: &Json) -> Result<Vec<Json>, String> {
         if pol.type_ != "topology" {
             continue;
         }
-        let ns = pol
-            .properties
-            .get("namespace")
-            .and_then(Json::as_str)
-            .unwrap_or("");
-        let mut clusters: Vec<String> = pol
-            .properties
-            .get("clusters")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| c.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(sel) = pol
-            .properties
-            .get("clusterLabelSelector")
-            .or_else(|| pol.properties.get("clusterSelector"))
-            .and_then(Json::as_object)
-        {
-            for c in &plan.clusters {
-                if sel
-                    .iter()
-                    .all(|(k, v)| c.labels.get(k).map(String::as_str) == v.as_str())
-                {
-                    clusters.push(c.name.clone());
-                }
-            }
-        }
-        for c in clusters {
-            out.push(json!({"cluster": c, "namespace": ns}));
+        for (cluster, namespace) in crate::policy::topology_of(n, &pol.properties, &clusters)? {
+            out.push(json!({"cluster": cluster, "namespace": namespace}));
         }
     }
     if out.is_empty() {

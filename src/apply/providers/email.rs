@@ -1,7 +1,8 @@
 //! `vela/email`: one HTML email over SMTP, as KubeVela sends it: From
 //! `alias <address>`, every `to`, the subject, a `text/html` body, logged in
 //! as `from.address`; TLS from the first byte on port 465, otherwise
-//! STARTTLS whenever the server offers it. Sent once per step attempt, and
+//! STARTTLS, required (the password is never sent in clear) except to a
+//! relay on this machine. Sent once per step attempt, and
 //! synchronously: upstream sends in the background and waits for the
 //! result on the step's next run.
 
@@ -65,10 +66,15 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
         .body(s("/content/body")?)
         .map_err(|e| e.to_string())?;
     let params = TlsParameters::new(host.clone()).map_err(|e| e.to_string())?;
+    // The password never travels in clear: STARTTLS is required, except
+    // to a relay on this machine (as Go's SMTP client allows).
+    let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
     let tls = if port == 465 {
         Tls::Wrapper(params)
-    } else {
+    } else if local {
         Tls::Opportunistic(params)
+    } else {
+        Tls::Required(params)
     };
     let mailer = SmtpTransport::builder_dangerous(&host)
         .port(port)

@@ -25,6 +25,29 @@ use std::time::{Duration, Instant};
 
 /// Requests at most this long without a `request.timeout` (upstream's 3 s).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bytes of an answer kept to replay it.
+const MEMO_BODY: usize = 64 << 10;
+
+/// A transport error's text without the URL (which may come from a Secret):
+/// any spelling of it is replaced by its scheme and host.
+pub fn scrub(err: &str, url: &str) -> String {
+    let shown = origin(url);
+    let mut out = err.replace(url, &shown);
+    if let Some((_, rest)) = url.split_once("://") {
+        out = out.replace(rest, &shown);
+    }
+    let path_start = url
+        .split_once("://")
+        .map_or(url, |(_, r)| r)
+        .find(['/', '?', '#']);
+    if let Some(i) = path_start {
+        let tail = &url.split_once("://").map_or(url, |(_, r)| r)[i..];
+        if tail.len() > 1 {
+            out = out.replace(tail, "/…");
+        }
+    }
+    out
+}
 
 /// Runs `http.do`.
 pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
@@ -94,7 +117,7 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
         .unwrap_or("")
         .to_string();
     let sent = send(&agent, method, &url, &headers, &body)
-        .map_err(|e| format!("{method} {shown}: {e}"))?;
+        .map_err(|e| format!("{method} {shown}: {}", scrub(&e, &url)))?;
     let (status, resp_headers, text) = sent;
     let returns = json!({
         "statusCode": status,
@@ -108,7 +131,17 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
         result: status.to_string(),
     });
     if side_effect {
-        h.remember(call, returns.clone());
+        // A large answer is kept in part: the context stays small enough for
+        // a hub Secret.
+        let mut kept = returns.clone();
+        if text.len() > MEMO_BODY {
+            let mut cut = MEMO_BODY;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            kept["body"] = json!(&text[..cut]);
+        }
+        h.remember(call, kept);
     }
     Ok(Reply {
         returns: Some(returns),
@@ -200,7 +233,10 @@ pub fn origin(url: &str) -> String {
 /// wide, as upstream's limiter keys them.
 fn limit(method: &str, url: &str, rl: &Json) -> Result<(), String> {
     static SEEN: Mutex<Option<HashMap<String, Vec<Instant>>>> = Mutex::new(None);
-    let n = rl.get("limit").and_then(Json::as_u64).unwrap_or(0) as usize;
+    let n = rl
+        .get("limit")
+        .and_then(Json::as_u64)
+        .ok_or("ratelimiter.limit must be a number")? as usize;
     let period = rl
         .get("period")
         .and_then(Json::as_str)
@@ -312,5 +348,11 @@ mod tests {
         );
         assert_eq!(origin("http://user:pw@h:8080/p"), "http://h:8080");
         assert_eq!(canonical_header("content-type"), "Content-Type");
+        let url = "hooks.slack.com/services/T/B/s3cret";
+        let e = scrub(&format!("bad uri: {url} is missing scheme"), url);
+        assert!(!e.contains("s3cret"), "{e}");
+        let url = "https://h/x/s3cret?k=v";
+        let e = scrub(&format!("io: {url}: refused; /x/s3cret?k=v"), url);
+        assert!(!e.contains("s3cret"), "{e}");
     }
 }

@@ -25,7 +25,7 @@ const APP_NS_LABEL: &str = "app.oam.dev/namespace";
 /// Runs one `vela/kube` function.
 pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
     let returns = match call.func.name {
-        "apply" => apply(h, call, &object(&call.params, "value")?)?,
+        "apply" => apply(h, call, &object(&call.params, "value")?, false)?,
         "apply-in-parallel" => {
             let items = call
                 .params
@@ -39,7 +39,7 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
                     path: format!("{}[{i}]", call.path),
                     ..call.clone()
                 };
-                out.push(apply(h, &sub, it)?["value"].take());
+                out.push(apply(h, &sub, it, false)?["value"].take());
             }
             json!({ "value": out })
         }
@@ -108,8 +108,9 @@ fn connect(h: &StepHost, name: &str) -> Result<Arc<dyn ClusterApi>, String> {
 
 /// Applies one object (or, when this call already applied it in this
 /// attempt, reads it back: the step sees fresh status without a second
-/// write).
-fn apply(h: &mut StepHost, call: &Call, value: &Json) -> Result<Json, String> {
+/// write). `take` takes fields other managers own (a patch of a live
+/// object means to change them).
+fn apply(h: &mut StepHost, call: &Call, value: &Json, take: bool) -> Result<Json, String> {
     let cname = cluster_name(&call.params);
     let cluster = connect(h, &cname)?;
     let mut obj = with_namespace(value.clone());
@@ -138,15 +139,22 @@ fn apply(h: &mut StepHost, call: &Call, value: &Json) -> Result<Json, String> {
     {
         return Ok(json!({ "value": live }));
     }
-    if let Some(live) = retry(|| cluster.get(&r)).map_err(at)?
-        && let Some(owner) = label(&live, APP_LABEL)
-        && owner != app
-    {
-        return Err(format!(
-            "cluster {cname}: {r} is managed by application {owner}; velac does not take it over"
-        ));
+    // As for deploys: an object that exists and is not this application's
+    // is only adopted with a take-over (or shared-resource) policy.
+    if let Some(live) = retry(|| cluster.get(&r)).map_err(at)? {
+        let ours = label(&live, APP_LABEL) == Some(app.as_str())
+            && label(&live, APP_NS_LABEL).is_none_or(|n| n == app_ns);
+        if !ours && !adoptable(h, &r) {
+            let whose = match label(&live, APP_LABEL) {
+                Some(o) => format!("managed by application {o}"),
+                None => "not managed by any application".into(),
+            };
+            return Err(format!(
+                "cluster {cname}: {r} already exists and is {whose}; add a take-over (or shared-resource) policy to adopt it"
+            ));
+        }
     }
-    let force = h.app.opts().force_conflicts;
+    let force = take || h.app.opts().force_conflicts;
     let live = retry(|| cluster.apply(&obj, force)).map_err(at)?;
     h.app.ctx.events.emit(Event::Applied {
         step: h.step.name.clone(),
@@ -179,6 +187,30 @@ fn apply(h: &mut StepHost, call: &Call, value: &Json) -> Result<Json, String> {
     h.app.wfctx.applied.push(rec);
     h.remember(&sub, json!({"applied": true}));
     Ok(json!({ "value": live }))
+}
+
+/// Whether a take-over or shared-resource policy selects an object a step
+/// writes (it belongs to no component: only kind, name and namespace rules
+/// can select it).
+fn adoptable(h: &StepHost, r: &ObjRef) -> bool {
+    use crate::apply::policies::{Subject, shared, take_over};
+    let obj = crate::plan::read::ObjectRef {
+        api_version: r.api_version.clone(),
+        kind: r.kind.clone(),
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+        component: String::new(),
+        trait_type: None,
+        output_name: None,
+        digest: String::new(),
+        path: String::new(),
+    };
+    let subj = Subject {
+        obj: &obj,
+        component_type: "",
+    };
+    let pols = &h.app.ctx.plan.plan.policies;
+    take_over(pols, &subj) || shared(pols, &subj)
 }
 
 /// The object a read or delete names: `apiVersion`, `kind` and `metadata`
@@ -367,6 +399,6 @@ fn patch(h: &mut StepHost, call: &Call) -> Result<Json, String> {
     if let Some(m) = merged.as_object_mut() {
         m.remove("status");
     }
-    let applied = apply(h, call, &merged)?;
+    let applied = apply(h, call, &merged, true)?;
     Ok(json!({ "result": applied["value"] }))
 }

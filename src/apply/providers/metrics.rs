@@ -96,14 +96,18 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(10)))
         .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
         .build()
         .into();
     let url = format!("{endpoint}/api/v1/query?query={}", encode(query));
     let shown = super::http::origin(endpoint);
-    let mut resp = agent
-        .get(&url)
-        .call()
-        .map_err(|e| format!("querying {shown}: {e}"))?;
+    let mut resp = agent.get(&url).call().map_err(|e| {
+        format!(
+            "querying {shown}: {}",
+            super::http::scrub(&e.to_string(), &url)
+        )
+    })?;
     let text = resp
         .body_mut()
         .read_to_string()
