@@ -2,7 +2,8 @@
 //! against the fake API servers (or real ones with `VELAC_IT_KUBECONFIG`):
 //! configs and exports, cleaning jobs, JDBC connections, image builds,
 //! metrics checks, placement-driven exports, the steps that deploy the
-//! whole application, and waiting for another application.
+//! whole application, component outputs and inputs in the default
+//! workflow, and waiting for another application.
 
 #[path = "support/clusters.rs"]
 mod clusters;
@@ -492,6 +493,9 @@ fn a_default_workflow_passes_component_outputs_and_depends_on_another_app() {
     - name: web
       type: k8s-objects
       dependsOn: [db]
+      inputs:
+        - from: dbhost
+          parameterKey: objects[0].data.dbhost
       properties:
         objects:
           - apiVersion: v1
@@ -510,6 +514,21 @@ fn a_default_workflow_passes_component_outputs_and_depends_on_another_app() {
     let st = status(&b, "base");
     assert_eq!(st["status"], "running");
     assert_eq!(st["outputs"]["dbhost"], "db.internal");
+    // `web` was rendered once its input was there.
+    assert_eq!(
+        p["renderAtApply"]["components"],
+        json!(["web"]),
+        "the plan says which components render while applying"
+    );
+    let web = b
+        .get("local", "v1", "ConfigMap", "default", "web-settings")
+        .unwrap();
+    assert_eq!(web["data"], json!({"dbhost": "db.internal", "mode": "web"}));
+    assert!(
+        text(&out).contains("component web rendered while applying"),
+        "{}",
+        text(&out)
+    );
     // `app` waits for `base` (velac keeps its phase: no KubeVela controller
     // needed).
     let spec = format!(

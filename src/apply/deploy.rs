@@ -94,13 +94,28 @@ impl Ctx<'_> {
 
     /// Applies one placement's objects. Errors name the cluster and object.
     pub fn place(&self, step: &StepRef, p: &Placement) -> Result<Placed, String> {
+        self.place_with(step, p, None)
+    }
+
+    /// [`Ctx::place`], with the objects given by path instead of read from
+    /// the plan (a component rendered while applying, with its inputs).
+    pub fn place_with(
+        &self,
+        step: &StepRef,
+        p: &Placement,
+        given: Option<&HashMap<String, Json>>,
+    ) -> Result<Placed, String> {
         let cluster = self
             .clusters
             .get(&p.cluster)
             .ok_or_else(|| format!("cluster {} is not connected", p.cluster))?;
         let mut objs: Vec<(&ObjectRef, Json)> = Vec::new();
         for o in &p.objects {
-            objs.push((o, self.plan.object(o).map_err(|e| e.to_string())?));
+            let obj = match given.and_then(|g| g.get(&o.path)) {
+                Some(x) => x.clone(),
+                None => self.plan.object(o).map_err(|e| e.to_string())?,
+            };
+            objs.push((o, obj));
         }
         let at = |e: ApiError, what: &str| format!("cluster {}: {what}: {e}", p.cluster);
         // Namespaces the objects live in (and the ApplySet parent's).

@@ -137,6 +137,20 @@ impl Applier<'_> {
         }
     }
 
+    /// A component as the application declares it.
+    pub fn component(&self, name: &str) -> Option<Json> {
+        self.ctx
+            .plan
+            .plan
+            .application
+            .object
+            .pointer("/spec/components")?
+            .as_array()?
+            .iter()
+            .find(|c| c.get("name").and_then(Json::as_str) == Some(name))
+            .cloned()
+    }
+
     /// Whether a variable (or a part of one, or a path inside one) holds a
     /// value a step took from a Secret or a config.
     pub fn is_sensitive(&self, from: &str) -> bool {
@@ -320,6 +334,20 @@ impl Runner for Applier<'_> {
             Json::Null => json!({}),
             p => p.clone(),
         };
+        // A generated step's inputs fill the component (`value.…`), which
+        // starts as the application has it.
+        if step.type_ == "apply-component"
+            && parameter.get("value").is_none()
+            && Self::inputs(step)
+                .iter()
+                .any(|(_, k)| k.starts_with("value."))
+            && let Some(c) = parameter
+                .get("component")
+                .and_then(Json::as_str)
+                .and_then(|n| self.component(n))
+        {
+            parameter["value"] = c;
+        }
         let mut tainted = false;
         for (from, key) in Self::inputs(step) {
             tainted |= self.is_sensitive(&from);

@@ -80,6 +80,7 @@ pub(super) fn plan_of(r: &mut Rendered) -> Result<serde_json::Value, Vec<crate::
         definitions: &definitions,
         clusters: &r.clusters,
         revision: r.revision,
+        kube_version: &r.kube_version,
     }))
 }
 

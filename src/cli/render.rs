@@ -89,6 +89,8 @@ pub(super) struct Rendered {
     pub placed: Vec<(RenderedObject, Target)>,
     /// Revision number: one more than the last applied (1 when none).
     pub revision: u32,
+    /// `--kube-version`: clusters whose version is not known render as this.
+    pub kube_version: String,
 }
 
 /// The state store: the hub cluster given by `--hub` (or `VELAC_HUB`),
@@ -193,6 +195,7 @@ pub(super) fn render_inputs(
         deployments,
         placed,
         revision,
+        kube_version: kube_version.to_string(),
     })
 }
 

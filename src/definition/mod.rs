@@ -411,6 +411,25 @@ impl Catalog {
         Ok(())
     }
 
+    /// Adds definitions given as objects (`ComponentDefinition`, …, as a
+    /// plan records them), overriding earlier ones.
+    pub fn load_objects(
+        &mut self,
+        sources: &mut SourceMap,
+        name: &str,
+        objects: &[Json],
+    ) -> Result<(), Vec<Diagnostic>> {
+        for o in objects {
+            let id = sources.add(name.to_string(), o.to_string());
+            let docs = crate::yaml::parse_documents(sources, id).map_err(|d| vec![d])?;
+            for doc in &docs {
+                let raw = source::from_yaml(sources, id, doc).map_err(|e| e.to_diagnostics())?;
+                self.insert(raw, Origin::File(PathBuf::from(name)));
+            }
+        }
+        Ok(())
+    }
+
     /// A definition by kind and name, parsed on first request.
     pub fn get(
         &mut self,

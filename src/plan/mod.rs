@@ -68,6 +68,8 @@ pub struct PlanInputs<'a> {
     pub clusters: &'a ClusterSet,
     /// Revision number (`<app>-v<N>`).
     pub revision: u32,
+    /// Kubernetes version for clusters whose version is not known.
+    pub kube_version: &'a str,
 }
 
 fn mode_name(m: Mode) -> &'static str {
@@ -454,7 +456,7 @@ pub fn build(inp: &PlanInputs) -> Json {
     // The revision hash covers what would be applied: steps and objects.
     let revision_hash =
         sha256_hex(canonical(&json!({"steps": steps, "definitions": defs})).as_bytes());
-    json!({
+    let mut plan = json!({
         "formatVersion": FORMAT_VERSION,
         "velacVersion": env!("CARGO_PKG_VERSION"),
         "application": {
@@ -473,5 +475,26 @@ pub fn build(inp: &PlanInputs) -> Json {
         "clusters": clusters,
         "policies": policies,
         "steps": steps,
-    })
+    });
+    // Components whose inputs fill properties while the workflow runs are
+    // rendered then, by the definitions recorded here (digests above).
+    if app.components.iter().any(|c| !c.inputs.is_empty()) {
+        let objects: Vec<Json> = inp
+            .definitions
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.kind,
+                    crate::definition::DefKind::Component | crate::definition::DefKind::Trait
+                )
+            })
+            .map(|d| crate::definition::doc::object(d))
+            .collect();
+        plan["renderAtApply"] = json!({
+            "components": app.components.iter().filter(|c| !c.inputs.is_empty()).map(|c| c.name.clone()).collect::<Vec<_>>(),
+            "kubeVersion": inp.kube_version,
+            "definitions": objects,
+        });
+    }
+    plan
 }

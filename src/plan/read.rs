@@ -99,6 +99,9 @@ pub struct ClusterRef {
     pub labels: std::collections::BTreeMap<String, String>,
     /// Endpoint at planning time.
     pub endpoint: String,
+    /// Kubernetes version, when known.
+    #[serde(default)]
+    pub kube_version: Option<String>,
 }
 
 /// A policy, as the applier reads it.
@@ -246,6 +249,22 @@ pub struct Plan {
     pub policies: Vec<PolicyRef>,
     /// Steps.
     pub steps: Vec<StepRef>,
+    /// What rendering while applying needs (components with inputs).
+    #[serde(default)]
+    pub render_at_apply: Option<RenderAtApply>,
+}
+
+/// Components rendered while applying, because inputs fill their
+/// properties, and what rendering them needs.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderAtApply {
+    /// Their names.
+    pub components: Vec<String>,
+    /// Kubernetes version for clusters whose version is not known.
+    pub kube_version: String,
+    /// Component and trait definitions as objects.
+    pub definitions: Vec<Json>,
 }
 
 /// A plan directory: the plan and its objects, read once and checked.

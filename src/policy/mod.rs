@@ -279,6 +279,27 @@ fn default_steps(file: &AppFile) -> Vec<Step> {
             let mut s = synthetic(&c.name, "apply-component", props, c.span);
             s.outputs = c.outputs.clone();
             s.depends_on = c.depends_on.clone();
+            // An input's key is relative to the component's properties
+            // (unless it names `properties` or `traits[…]`), and the step
+            // takes the component as its `value`.
+            s.inputs = c
+                .inputs
+                .iter()
+                .map(|i| {
+                    let k = &i.parameter_key;
+                    let key = if k.is_empty() {
+                        String::new()
+                    } else if k.starts_with("properties") || k.starts_with("traits[") {
+                        format!("value.{k}")
+                    } else {
+                        format!("value.properties.{k}")
+                    };
+                    crate::model::Input {
+                        from: i.from.clone(),
+                        parameter_key: key,
+                    }
+                })
+                .collect();
             s
         })
         .collect()

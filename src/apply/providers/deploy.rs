@@ -31,7 +31,7 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
     let returns = match (call.func.provider, call.func.name) {
         ("multicluster", "deploy") => {
             let step = h.step.clone();
-            return deploy(h, call, &step.placements, None);
+            return deploy(h, call, &step.placements, None, None);
         }
         ("multicluster", "list-clusters") => {
             let names: Vec<&str> = plan
@@ -62,12 +62,17 @@ pub fn call(h: &mut StepHost, call: &Call) -> Result<Reply, String> {
         }
         ("oam", "component-apply") => {
             let (places, _) = component_places(h, &call.params)?;
+            let value = call.params.get("value").cloned().unwrap_or_default();
+            let (places, given) = match super::rerender::placements(h, &value, &places)? {
+                Some((p, g)) => (p, Some(g)),
+                None => (places, None),
+            };
             let wait = call
                 .params
                 .get("waitHealthy")
                 .and_then(Json::as_bool)
                 .unwrap_or(true);
-            let reply = deploy(h, call, &places, Some(wait))?;
+            let reply = deploy(h, call, &places, Some(wait), given.as_ref())?;
             let mut r = reply;
             r.returns = Some(outputs(h, &places, true));
             return Ok(r);
@@ -178,6 +183,7 @@ fn deploy(
     call: &Call,
     places: &[Placement],
     wait_healthy: Option<bool>,
+    given: Option<&super::rerender::Given>,
 ) -> Result<Reply, String> {
     let marker = Call {
         params: json!({"placements": places.iter().map(|p| &p.cluster).collect::<Vec<_>>(), "call": call.params}),
@@ -200,7 +206,7 @@ fn deploy(
                 .iter()
                 .map(|p| {
                     let step = &step;
-                    sc.spawn(move || ctx.place(step, p))
+                    sc.spawn(move || ctx.place_with(step, p, given))
                 })
                 .collect();
             hs.into_iter()

@@ -7,4 +7,5 @@ pub mod email;
 pub mod http;
 pub mod kube;
 pub mod metrics;
+pub mod rerender;
 pub mod util;
