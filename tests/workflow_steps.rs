@@ -400,19 +400,42 @@ fn outputs_survive_a_suspend_and_a_new_process() {
 }
 
 #[test]
-fn a_killed_apply_goes_on_without_writing_twice() {
+fn a_killed_apply_goes_on_with_its_outputs_and_without_writing_twice() {
     let b = backend("kill");
     if b.real() {
         eprintln!("skipped against real clusters: the test counts requests a fake recorded");
         return;
     }
+    b.put(
+        "local",
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+               "metadata": {"name": "release", "namespace": "default"},
+               "data": {"tag": "r-7"}}),
+    );
     let wf = "  workflow:
     steps:
+      - name: read
+        type: read-object
+        properties:
+          apiVersion: v1
+          kind: ConfigMap
+          name: release
+        outputs:
+          - name: tag
+            valueFrom: output.value.data.tag
       - name: web
         type: apply-deployment
         properties:
           image: nginx
           replicas: 2
+      - name: record
+        type: export2config
+        inputs:
+          - from: tag
+            parameterKey: data.tag
+        properties:
+          configName: deployed
+          data: {}
 ";
     let dir = plan(&b, wf, &[]);
     let mut child = b
@@ -450,6 +473,11 @@ fn a_killed_apply_goes_on_without_writing_twice() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(patches(local), 1, "not written twice in one attempt");
     assert_eq!(phase(&status(&b), "web"), "succeeded");
+    // The output taken before the kill is still there for the step after it.
+    let cm = b
+        .get("local", "v1", "ConfigMap", "default", "deployed")
+        .expect("recorded");
+    assert_eq!(cm["data"]["tag"], "r-7");
 }
 
 #[test]
