@@ -68,6 +68,9 @@ impl ClusterApi for Mem {
         self.objects.lock().unwrap().insert(r, live.clone());
         Ok(live)
     }
+    fn dry_run_apply(&self, _obj: &Value, _force: bool) -> Result<Value, ApiError> {
+        Err(ApiError::Other("this test cluster has no dry run".into()))
+    }
     fn get(&self, r: &ObjRef) -> Result<Option<Value>, ApiError> {
         self.fault()?;
         Ok(self.objects.lock().unwrap().get(r).cloned())

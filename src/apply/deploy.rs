@@ -64,6 +64,67 @@ pub struct Ctx<'a> {
     pub owned: &'a HashSet<(String, ObjRef)>,
 }
 
+/// The object apply sends for a planned one, or `None` when it sends
+/// nothing (a read-only object, or one applied once and already there).
+/// `live` is the object on the cluster when it was read (it must be when
+/// the object is not `known` to be the application's, or applied once).
+/// `Err` is apply's refusal to adopt an object another owner manages.
+pub fn outgoing(
+    plan: &PlanDir,
+    component_type: &str,
+    o: &ObjectRef,
+    planned: &Json,
+    applyset: &str,
+    known: bool,
+    live: Option<&Json>,
+) -> Result<Option<Json>, String> {
+    let r = ObjRef::of(planned);
+    let app = plan.plan.application.name.as_str();
+    let subj = Subject {
+        obj: o,
+        component_type,
+    };
+    let pols = &plan.plan.policies;
+    if policies::read_only(pols, &subj) {
+        return Ok(None);
+    }
+    let once = policies::apply_once_paths(pols, &subj);
+    let mut obj = planned.clone();
+    if let Some(live) = live {
+        let owner = live
+            .pointer(&format!(
+                "/metadata/labels/{}",
+                APP_LABEL.replace('/', "~1")
+            ))
+            .and_then(Json::as_str);
+        if !known
+            && owner != Some(app)
+            && !policies::take_over(pols, &subj)
+            && !policies::shared(pols, &subj)
+        {
+            return Err(format!(
+                "{r} already exists and is {}; add a take-over (or shared-resource) policy to adopt it",
+                owner.map_or("not managed by any application".into(), |a| format!(
+                    "managed by application {a}"
+                ))
+            ));
+        }
+        if let Some(paths) = &once {
+            if paths.iter().any(|x| x == "*") {
+                return Ok(None);
+            }
+            policies::keep_live_paths(&mut obj, live, paths);
+        }
+    }
+    if let Some(m) = obj.pointer_mut("/metadata").and_then(Json::as_object_mut) {
+        let labels = m.entry("labels").or_insert_with(|| json!({}));
+        if let Some(l) = labels.as_object_mut() {
+            l.insert(PART_OF.into(), json!(applyset));
+        }
+    }
+    Ok(Some(obj))
+}
+
 impl Ctx<'_> {
     fn app(&self) -> &str {
         &self.plan.plan.application.name
@@ -354,46 +415,27 @@ impl Ctx<'_> {
         }
         let known = self.owned.contains(&(p.cluster.clone(), r.clone()));
         let once = policies::apply_once_paths(pols, &subj);
-        let mut obj = planned.clone();
-        if !known || once.is_some() {
-            let live = match listed {
+        let live = if !known || once.is_some() {
+            match listed {
                 Some(m) => m.get(&r.name).cloned(),
                 None => self.retry(|| cluster.get(&r)).map_err(err)?,
-            };
-            if let Some(live) = &live {
-                let owner = live
-                    .pointer(&format!(
-                        "/metadata/labels/{}",
-                        APP_LABEL.replace('/', "~1")
-                    ))
-                    .and_then(Json::as_str);
-                if !known
-                    && owner != Some(self.app())
-                    && !policies::take_over(pols, &subj)
-                    && !policies::shared(pols, &subj)
-                {
-                    return Err(format!(
-                        "cluster {}: {r} already exists and is {}; add a take-over (or shared-resource) policy to adopt it",
-                        p.cluster,
-                        owner.map_or("not managed by any application".into(), |a| format!(
-                            "managed by application {a}"
-                        ))
-                    ));
-                }
-                if let Some(paths) = &once {
-                    if paths.iter().any(|x| x == "*") {
-                        return Ok(record(live));
-                    }
-                    policies::keep_live_paths(&mut obj, live, paths);
-                }
             }
-        }
-        if let Some(m) = obj.pointer_mut("/metadata").and_then(Json::as_object_mut) {
-            let labels = m.entry("labels").or_insert_with(|| json!({}));
-            if let Some(l) = labels.as_object_mut() {
-                l.insert(PART_OF.into(), json!(applyset));
-            }
-        }
+        } else {
+            None
+        };
+        let obj = match outgoing(
+            self.plan,
+            &ctype,
+            o,
+            planned,
+            applyset,
+            known,
+            live.as_ref(),
+        ) {
+            Ok(Some(obj)) => obj,
+            Ok(None) => return Ok(record(live.as_ref().unwrap_or(planned))),
+            Err(why) => return Err(format!("cluster {}: {why}", p.cluster)),
+        };
         let live = self
             .retry(|| cluster.apply(&obj, self.opts.force_conflicts))
             .map_err(err)?;

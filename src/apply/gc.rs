@@ -10,7 +10,7 @@ use super::deploy::APP_LABEL;
 use super::policies::{self, Subject};
 use super::{Applier, ApplyError, Event, order};
 use crate::cluster::api::ObjRef;
-use crate::plan::read::{ObjectRef, PlanDir, all_steps};
+use crate::plan::read::{ObjectRef, Plan, PlanDir, all_steps};
 use crate::state::status::{AppliedResource, Revision};
 use serde_json::Value as Json;
 
@@ -19,15 +19,31 @@ fn label<'a>(live: &'a Json, key: &str) -> Option<&'a str> {
         .and_then(Json::as_str)
 }
 
-/// Deletes what the new revision dropped, then records the revision as the
-/// last successful one.
-pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError> {
-    let p = &plan.plan;
-    let mut keep: Vec<(String, ObjRef)> = Vec::new();
+/// What collection does with a stale inventory entry, given its live object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Someone else's now (re-created or adopted): forgotten, never deleted.
+    Forget,
+    /// A policy keeps it (`garbage-collect`, `shared-resource`, `read-only`).
+    Keep,
+    /// Deleted.
+    Delete,
+}
+
+/// The inventory entries a plan no longer has: what collection considers
+/// after the plan's workflow (`step_applied`: what steps' own calls applied
+/// in this revision, which stays too).
+pub fn stale(
+    p: &Plan,
+    applied: &[AppliedResource],
+    step_applied: &[(String, ObjRef)],
+) -> Vec<AppliedResource> {
+    let mut keep: std::collections::HashSet<(String, ObjRef)> =
+        step_applied.iter().cloned().collect();
     for s in all_steps(&p.steps) {
         for pl in &s.placements {
             for o in &pl.objects {
-                keep.push((
+                keep.insert((
                     pl.cluster.clone(),
                     ObjRef::new(
                         o.api_version.clone(),
@@ -39,26 +55,78 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
             }
         }
     }
-    // What the steps' own calls applied in this revision stays too.
-    keep.extend(super::runner::step_applied(&a.wfctx));
-    let key_of = |r: &AppliedResource| {
-        (
-            r.cluster.clone(),
-            ObjRef::new(
-                r.api_version.clone(),
-                r.kind.clone(),
-                r.namespace.clone(),
-                r.name.clone(),
-            ),
-        )
-    };
-    let stale: Vec<AppliedResource> = a
-        .status
-        .applied_resources
+    applied
         .iter()
         .filter(|r| !keep.contains(&key_of(r)))
         .cloned()
-        .collect();
+        .collect()
+}
+
+fn key_of(r: &AppliedResource) -> (String, ObjRef) {
+    (
+        r.cluster.clone(),
+        ObjRef::new(
+            r.api_version.clone(),
+            r.kind.clone(),
+            r.namespace.clone(),
+            r.name.clone(),
+        ),
+    )
+}
+
+/// Whether collection deletes a stale entry whose object is `live`: only
+/// if it is still this application's (its label, the recorded uid) and no
+/// policy keeps it.
+pub fn fate(p: &Plan, r: &AppliedResource, live: &Json) -> Fate {
+    let uid = live
+        .pointer("/metadata/uid")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    if label(live, APP_LABEL) != Some(p.application.name.as_str())
+        || (!r.uid.is_empty() && uid != r.uid)
+    {
+        return Fate::Forget;
+    }
+    let planned = ObjectRef {
+        api_version: r.api_version.clone(),
+        kind: r.kind.clone(),
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+        component: label(live, "app.oam.dev/component")
+            .unwrap_or_default()
+            .into(),
+        trait_type: label(live, "trait.oam.dev/type").map(str::to_string),
+        output_name: label(live, "trait.oam.dev/resource")
+            .map(str::to_string)
+            .or_else(|| {
+                (label(live, "app.oam.dev/resourceType") == Some("TRAIT")).then(String::new)
+            }),
+        digest: String::new(),
+        path: String::new(),
+    };
+    let ctype = label(live, "workload.oam.dev/type").unwrap_or_default();
+    let subj = Subject {
+        obj: &planned,
+        component_type: ctype,
+    };
+    if !policies::collect(&p.policies, &subj)
+        || policies::shared(&p.policies, &subj)
+        || policies::read_only(&p.policies, &subj)
+    {
+        return Fate::Keep;
+    }
+    Fate::Delete
+}
+
+/// Deletes what the new revision dropped, then records the revision as the
+/// last successful one.
+pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError> {
+    let p = &plan.plan;
+    let stale = stale(
+        p,
+        &a.status.applied_resources,
+        &super::runner::step_applied(&a.wfctx),
+    );
     let objs: Vec<Json> = stale
         .iter()
         .map(|r| serde_json::json!({"kind": r.kind}))
@@ -90,44 +158,13 @@ pub(super) fn collect(a: &mut Applier, plan: &PlanDir) -> Result<(), ApplyError>
                 continue;
             }
         };
-        let uid = live
-            .pointer("/metadata/uid")
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        if label(&live, APP_LABEL) != Some(p.application.name.as_str())
-            || (!r.uid.is_empty() && uid != r.uid)
-        {
-            // Someone else's now (re-created or adopted): forget, never delete.
-            gone.push(r.clone());
-            continue;
-        }
-        let planned = ObjectRef {
-            api_version: r.api_version.clone(),
-            kind: r.kind.clone(),
-            namespace: r.namespace.clone(),
-            name: r.name.clone(),
-            component: label(&live, "app.oam.dev/component")
-                .unwrap_or_default()
-                .into(),
-            trait_type: label(&live, "trait.oam.dev/type").map(str::to_string),
-            output_name: label(&live, "trait.oam.dev/resource")
-                .map(str::to_string)
-                .or_else(|| {
-                    (label(&live, "app.oam.dev/resourceType") == Some("TRAIT")).then(String::new)
-                }),
-            digest: String::new(),
-            path: String::new(),
-        };
-        let ctype = label(&live, "workload.oam.dev/type").unwrap_or_default();
-        let subj = Subject {
-            obj: &planned,
-            component_type: ctype,
-        };
-        if !policies::collect(&p.policies, &subj)
-            || policies::shared(&p.policies, &subj)
-            || policies::read_only(&p.policies, &subj)
-        {
-            continue;
+        match fate(p, r, &live) {
+            Fate::Forget => {
+                gone.push(r.clone());
+                continue;
+            }
+            Fate::Keep => continue,
+            Fate::Delete => {}
         }
         match cluster.delete(&oref) {
             Ok(_) => {

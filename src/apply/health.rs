@@ -263,6 +263,7 @@ pub fn service_status(
         workload_healthy: wl.healthy,
         message,
         traits,
+        ..ServiceStatus::default()
     }
 }
 

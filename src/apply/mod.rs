@@ -11,12 +11,13 @@
 
 mod control;
 pub mod deploy;
-mod gc;
+pub mod gc;
 pub mod health;
 mod host;
 pub mod kstatus;
 pub mod order;
 pub mod policies;
+pub mod preview;
 mod providers;
 pub mod runner;
 pub mod workflow;

@@ -232,7 +232,7 @@ impl crate::apply::runner::Connect for RegistryConnect<'_> {
 /// The cluster snapshot the plan was made with must still be the registry's:
 /// a cluster joined, detached, moved or relabelled since could change the
 /// placements (topology label selectors), so the plan is stale.
-fn registry_unchanged(plan: &PlanDir, reg: &Registry) -> Result<(), String> {
+pub(super) fn registry_unchanged(plan: &PlanDir, reg: &Registry) -> Result<(), String> {
     let now = reg.snapshot().map_err(|e| e.to_string())?;
     let stale = |why: String| {
         Err(format!(

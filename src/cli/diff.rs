@@ -1,5 +1,7 @@
-//! `velac diff OLD NEW`: what changes between two plans, for review and CI.
-//! Exit 0 when equal, 1 when different, 2 on any error.
+//! `velac diff OLD NEW`: what changes between two plans, for review and CI;
+//! `velac diff --live PLAN`: what applying a plan would change on the
+//! clusters that are there. Exit 0 when nothing changes, 1 when something
+//! does, 2 on any error.
 
 use super::EXIT_USAGE;
 use super::render::render_inputs;
@@ -18,22 +20,30 @@ pub(super) enum Format {
 
 #[derive(Args)]
 pub(super) struct DiffArgs {
-    /// The old side: a plan directory, or an application file planned on the fly.
-    old: PathBuf,
-    /// The new side, likewise.
-    new: PathBuf,
+    /// The old side: a plan directory, or an application file planned on the
+    /// fly (with --live: the plan to compare with the live clusters).
+    pub(super) old: PathBuf,
+    /// The new side, likewise (not with --live).
+    pub(super) new: Option<PathBuf>,
+    /// Compare with the live clusters: a server-side apply dry run of every
+    /// object the plan applies, against the object on its cluster.
+    #[arg(long)]
+    pub(super) live: bool,
+    /// With --live: objects compared at once per cluster.
+    #[arg(long, default_value_t = 5)]
+    pub(super) parallelism: usize,
     /// Definitions for application files (repeatable).
     #[arg(short = 'd', long = "definitions")]
-    defs: Vec<PathBuf>,
+    pub(super) defs: Vec<PathBuf>,
     /// Cluster list for application files.
     #[arg(long = "clusters")]
-    clusters: Option<PathBuf>,
+    pub(super) clusters: Option<PathBuf>,
     /// Kubernetes version for clusters whose version is not given.
     #[arg(long = "kube-version", default_value = render::DEFAULT_KUBE_VERSION)]
-    kube_version: String,
+    pub(super) kube_version: String,
     /// Report format.
     #[arg(long = "output", value_enum, default_value = "text")]
-    output: Format,
+    pub(super) output: Format,
 }
 
 /// One side as a plan view; errors are printed, and mean exit 2.
@@ -83,15 +93,35 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
 }
 
 pub(super) fn run(a: DiffArgs) -> u8 {
-    let (Ok(old), Ok(new)) = (side(&a.old, &a), side(&a.new, &a)) else {
-        return EXIT_USAGE;
+    let report = match (&a.new, a.live) {
+        (Some(new), false) => {
+            let (Ok(old), Ok(new)) = (side(&a.old, &a), side(new, &a)) else {
+                return EXIT_USAGE;
+            };
+            diff::compare(&old, &new)
+        }
+        (None, true) => match super::diff_live::report(&a.old, &a) {
+            Ok(r) => r,
+            Err(()) => return EXIT_USAGE,
+        },
+        (Some(_), true) => {
+            eprintln!("velac: diff --live takes one plan (or application), not two");
+            return EXIT_USAGE;
+        }
+        (None, false) => {
+            eprintln!("velac: diff needs two plans (or applications), or --live and one");
+            return EXIT_USAGE;
+        }
     };
-    let report = diff::compare(&old, &new);
-    let out = match a.output {
-        Format::Text => diff::text(&report),
-        Format::Markdown => diff::markdown(&report),
+    print_report(&report, a.output)
+}
+
+fn print_report(report: &diff::Report, format: Format) -> u8 {
+    let out = match format {
+        Format::Text => diff::text(report),
+        Format::Markdown => diff::markdown(report),
         Format::Json => {
-            serde_json::to_string_pretty(&diff::json(&report)).expect("JSON serialises") + "\n"
+            serde_json::to_string_pretty(&diff::json(report)).expect("JSON serialises") + "\n"
         }
     };
     print!("{out}");

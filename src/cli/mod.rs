@@ -5,6 +5,7 @@ mod cluster;
 mod cue;
 mod def;
 mod diff;
+mod diff_live;
 mod plan;
 mod render;
 mod status;

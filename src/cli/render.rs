@@ -122,6 +122,26 @@ pub(super) fn render_inputs(
     clusters_file: Option<&Path>,
     kube_version: &str,
 ) -> Result<Rendered, u8> {
+    render_inputs_at(app, defs, clusters_file, kube_version, Revision::Next)
+}
+
+/// Which revision an application renders as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Revision {
+    /// The one after the last applied (1 when none): what `plan` makes.
+    Next,
+    /// The last applied one (1 when none).
+    Last,
+}
+
+/// [`render_inputs`] as a chosen revision.
+pub(super) fn render_inputs_at(
+    app: &Path,
+    defs: &[PathBuf],
+    clusters_file: Option<&Path>,
+    kube_version: &str,
+    which: Revision,
+) -> Result<Rendered, u8> {
     let mut sources = SourceMap::new();
     let (file, mut catalog) = load_inputs(&mut sources, app, defs)?;
     let version = ClusterVersion::parse(kube_version).map_err(|e| {
@@ -172,9 +192,13 @@ pub(super) fn render_inputs(
         })?,
         None => None,
     };
-    let revision = last
-        .and_then(|s| s.latest_revision)
-        .map_or(1, |r| r.revision + 1);
+    let revision = last.and_then(|s| s.latest_revision).map_or(1, |r| {
+        if which == Revision::Next {
+            r.revision + 1
+        } else {
+            r.revision
+        }
+    });
     let placed = render::render_deployments(
         &file.app,
         &deployments,
@@ -185,6 +209,13 @@ pub(super) fn render_inputs(
         &mut sources,
     )
     .map_err(|d| fail(&d, &sources))?;
+    if placed.is_empty() && !file.app.components.is_empty() {
+        eprintln!(
+            "velac: warning: {}: the workflow deploys nothing (no step deploys a component; {} component(s) checked, none placed)",
+            app.display(),
+            file.app.components.len()
+        );
+    }
     let app_text = sources.file(crate::source::FileId(0)).text.clone();
     Ok(Rendered {
         sources,

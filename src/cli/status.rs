@@ -24,7 +24,8 @@ pub(super) struct StatusArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: StatusFormat,
-    /// Judge health again from the clusters' live objects first.
+    /// Judge health again from the clusters' live objects first, and
+    /// compare them with what was applied (drift).
     #[arg(long)]
     refresh: bool,
 }
@@ -97,6 +98,12 @@ pub fn text(st: &AppStatus) -> String {
             if !v.message.is_empty() {
                 let _ = writeln!(s, "      Message: {}", v.message);
             }
+            if v.drifted {
+                let _ = writeln!(s, "    Drifted:");
+                for d in &v.drift {
+                    let _ = writeln!(s, "      - {d}");
+                }
+            }
             if v.traits.is_empty() {
                 let _ = writeln!(s, "    No trait applied");
             } else {
@@ -148,6 +155,7 @@ fn refresh(
             fresh.extend(ctx.health(s));
         }
     }
+    drift(home, key, st, &plan, &clusters, &mut fresh);
     home.update_status(key, |disk| {
         let Some(d) = disk else {
             return Err("the application's status disappeared".to_string());
@@ -159,6 +167,89 @@ fn refresh(
         Ok(d.clone())
     })
     .map_err(|e| e.to_string())?
+}
+
+/// Marks the services whose live objects differ from what was applied:
+/// the same comparison as `diff --live` (a server-side apply dry run of
+/// each applied object), for the steps that ran. A cluster that cannot be
+/// compared is reported, and its services keep no drift mark.
+fn drift(
+    home: &dyn crate::state::Store,
+    key: &crate::state::AppKey,
+    st: &AppStatus,
+    plan: &crate::plan::read::PlanDir,
+    clusters: &crate::apply::deploy::Clusters,
+    services: &mut [crate::state::status::ServiceStatus],
+) {
+    use crate::apply::preview::{self, Kind, Scope};
+    let ran: std::collections::HashSet<String> = crate::plan::read::all_steps(&plan.plan.steps)
+        .iter()
+        .filter(|s| {
+            st.workflow
+                .as_ref()
+                .is_some_and(|w| has_run(&w.steps, &s.name))
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let step_applied = home
+        .context(key)
+        .ok()
+        .flatten()
+        .map(|c| crate::apply::runner::step_applied(&c))
+        .unwrap_or_default();
+    let scope = Scope {
+        steps: Some(ran),
+        removals: false,
+        ..Scope::default()
+    };
+    let found = preview::preview(
+        plan,
+        clusters,
+        &st.applied_resources,
+        &step_applied,
+        &scope,
+        &|_, _| {},
+    );
+    for e in &found.errors {
+        eprintln!("velac: warning: drift not known: {e}");
+    }
+    // Which component each bundle path belongs to.
+    let mut owner: std::collections::HashMap<&str, (&str, String)> = Default::default();
+    for s in crate::plan::read::all_steps(&plan.plan.steps) {
+        for pl in &s.placements {
+            for o in &pl.objects {
+                let r = crate::cluster::api::ObjRef::new(
+                    &o.api_version,
+                    &o.kind,
+                    &o.namespace,
+                    &o.name,
+                );
+                owner.insert(o.path.as_str(), (o.component.as_str(), r.to_string()));
+            }
+        }
+    }
+    for c in &found.changes {
+        let Some((component, what)) = owner.get(c.path.as_str()) else {
+            continue;
+        };
+        let lines: Vec<String> = match c.kind {
+            Kind::Added => vec![format!("{what} (deleted)")],
+            _ => {
+                let (a, b) = crate::diff::masked(c.before.as_ref(), c.after.as_ref());
+                crate::diff::fields::leaves(&a.unwrap_or_default(), &b.unwrap_or_default())
+                    .into_iter()
+                    .map(|f| format!("{what}: {}", f.path))
+                    .collect()
+            }
+        };
+        for sv in services
+            .iter_mut()
+            .filter(|sv| sv.name == *component && sv.cluster == c.cluster)
+        {
+            sv.drifted = true;
+            sv.drift.extend(lines.iter().cloned());
+        }
+    }
 }
 
 fn has_run(steps: &[StepStatus], name: &str) -> bool {
@@ -284,7 +375,7 @@ pub(super) fn get(c: GetCommand) -> u8 {
         println!("No applications found.");
         return EXIT_OK;
     }
-    let rows: Vec<[String; 7]> = apps
+    let rows: Vec<[String; 8]> = apps
         .iter()
         .map(|(k, s)| {
             let healthy = if s.services.is_empty() {
@@ -316,6 +407,11 @@ pub(super) fn get(c: GetCommand) -> u8 {
                     .join(","),
                 s.status.as_str().into(),
                 healthy,
+                if s.services.is_empty() {
+                    String::new()
+                } else {
+                    s.services.iter().any(|x| x.drifted).to_string()
+                },
                 message.into(),
                 age(&s.created_at),
             ]
@@ -330,6 +426,7 @@ pub(super) fn get(c: GetCommand) -> u8 {
                 "TYPE",
                 "PHASE",
                 "HEALTHY",
+                "DRIFT",
                 "STATUS",
                 "AGE"
             ],

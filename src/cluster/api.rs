@@ -129,6 +129,9 @@ pub trait ClusterApi: Send + Sync {
     fn identity(&self) -> Result<String, ApiError>;
     /// Server-side apply as field manager `velac`; returns the live object.
     fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError>;
+    /// The same request as [`ClusterApi::apply`] with `dryRun=All`: the
+    /// object as the server would store it, nothing written.
+    fn dry_run_apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError>;
     /// The live object, `None` when it does not exist.
     fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError>;
     /// The objects of a kind in a namespace (all namespaces when empty, or
@@ -198,6 +201,10 @@ impl<C: ClusterApi> ClusterApi for Checked<C> {
     fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
         self.check()?;
         self.inner.apply(obj, force)
+    }
+    fn dry_run_apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
+        self.check()?;
+        self.inner.dry_run_apply(obj, force)
     }
     fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError> {
         self.check()?;

@@ -196,22 +196,9 @@ impl KubeCluster {
             }
         })
     }
-}
 
-impl ClusterApi for KubeCluster {
-    fn identity(&self) -> Result<String, ApiError> {
-        let r = ObjRef::new("v1", "Namespace", "", "kube-system");
-        let ns = self.get(&r)?.ok_or_else(|| {
-            ApiError::Other("the cluster has no kube-system namespace to identify it by".into())
-        })?;
-        Ok(ns
-            .pointer("/metadata/uid")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string())
-    }
-
-    fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
+    /// Server-side apply as [`FIELD_MANAGER`], for real or as a dry run.
+    fn server_side_apply(&self, obj: &Json, force: bool, dry: bool) -> Result<Json, ApiError> {
         let r = ObjRef::of(obj);
         let api = self.api(&r)?;
         // A cluster-scoped object carries no namespace (rendering may have
@@ -232,11 +219,36 @@ impl ClusterApi for KubeCluster {
         if force {
             pp = pp.force();
         }
+        if dry {
+            pp = pp.dry_run();
+        }
         let live = self
             .rt
             .block_on(self.bounded(api.patch(&r.name, &pp, &Patch::Apply(obj))))?
             .map_err(from_kube)?;
         serde_json::to_value(live).map_err(|e| ApiError::Other(e.to_string()))
+    }
+}
+
+impl ClusterApi for KubeCluster {
+    fn identity(&self) -> Result<String, ApiError> {
+        let r = ObjRef::new("v1", "Namespace", "", "kube-system");
+        let ns = self.get(&r)?.ok_or_else(|| {
+            ApiError::Other("the cluster has no kube-system namespace to identify it by".into())
+        })?;
+        Ok(ns
+            .pointer("/metadata/uid")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    fn apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
+        self.server_side_apply(obj, force, false)
+    }
+
+    fn dry_run_apply(&self, obj: &Json, force: bool) -> Result<Json, ApiError> {
+        self.server_side_apply(obj, force, true)
     }
 
     fn get(&self, r: &ObjRef) -> Result<Option<Json>, ApiError> {
@@ -248,7 +260,6 @@ impl ClusterApi for KubeCluster {
         got.map(|o| serde_json::to_value(o).map_err(|e| ApiError::Other(e.to_string())))
             .transpose()
     }
-
     fn list(
         &self,
         api_version: &str,

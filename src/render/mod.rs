@@ -183,6 +183,33 @@ pub fn render_deployments(
             }
         }
     }
+    // A component no step deploys is still checked: its definition, its
+    // traits and its properties, rendered once for the local cluster and
+    // dropped, so a mistake does not wait for the workflow to change.
+    for c in &app.components {
+        if deployments
+            .iter()
+            .any(|d| d.components.iter().any(|(x, _)| x.name == c.name))
+        {
+            continue;
+        }
+        let target = Target {
+            cluster: String::new(),
+            namespace: None,
+            env: None,
+            step: None,
+            cluster_version: default_version.clone(),
+            replica_key: String::new(),
+            revision,
+        };
+        if let Err(e) = render_component(app, c, catalog, sources, &target, &components) {
+            for x in e {
+                if !errs.contains(&x) {
+                    errs.push(x);
+                }
+            }
+        }
+    }
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
 

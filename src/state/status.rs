@@ -226,6 +226,12 @@ pub struct ServiceStatus {
     /// Traits.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traits: Vec<TraitStatus>,
+    /// Its live objects differ from what was applied (`status --refresh`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drifted: bool,
+    /// What drifted: `Deployment ns/web: spec.replicas`, or `… (deleted)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
 }
 
 /// An object the application applied (`status.appliedResources[]`).

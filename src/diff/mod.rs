@@ -1,10 +1,17 @@
-//! What changes between two plans: objects added, changed or removed per
-//! cluster (with unified YAML diffs), and steps added, changed or removed.
+//! What changes between two plans, or between a plan and the live clusters:
+//! objects added, changed or removed per cluster (with a line per changed
+//! field and a unified YAML diff), and steps added, changed or removed.
 //!
 //! Pure: both sides are [`PlanView`]s, read from a plan directory or made in
-//! memory from an application. Secret `data` and `stringData` values never
-//! reach a report: they are replaced by a mask before anything is compared
-//! for display, and a changed value shows only that it changed.
+//! memory from an application, or a live preview made by the applier.
+//! Secret `data` and `stringData` values (and the last-applied annotation
+//! that would repeat them) never reach a report: they are replaced by a
+//! mask before anything is shown, and a changed value shows only that it
+//! changed.
+
+pub mod fields;
+
+pub use fields::Field;
 
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
@@ -82,6 +89,10 @@ pub struct ObjectChange {
     pub change: Change,
     /// Unified diff of the (masked) YAML.
     pub diff: String,
+    /// Changed leaves (masked), for a changed object.
+    pub fields: Vec<Field>,
+    /// Field managers whose fields apply would take over (live diffs).
+    pub conflicts: Vec<String>,
 }
 
 /// One changed step.
@@ -115,19 +126,120 @@ impl Report {
 /// `(before)`/`(after)` so a changed value is a changed line.
 const MASK: &str = "***";
 
-/// A Secret's values replaced by the mask.
-fn masked(o: &Json, side: &str) -> Json {
-    let mut o = o.clone();
-    if o["kind"] == "Secret" && o["apiVersion"] == "v1" {
-        for field in ["data", "stringData"] {
-            if let Some(Json::Object(m)) = o.get_mut(field) {
-                for v in m.values_mut() {
-                    *v = Json::String(format!("{MASK} ({side})"));
+/// Where a Secret's values are: its `data` and `stringData`, and kubectl's
+/// last-applied annotation (a copy of what was applied).
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn is_secret(o: Option<&Json>) -> bool {
+    o.is_some_and(|o| o["kind"] == "Secret" && o["apiVersion"] == "v1")
+}
+
+/// The secret-bearing values of one side, as `(field, key) → value`.
+fn secret_values(o: &mut Json) -> Vec<(&'static str, String, &mut Json)> {
+    let mut out = Vec::new();
+    let Some(m) = o.as_object_mut() else {
+        return out;
+    };
+    for (field, v) in m.iter_mut() {
+        let field: &'static str = match field.as_str() {
+            "data" => "data",
+            "stringData" => "stringData",
+            "metadata" => {
+                if let Some(a) = v
+                    .get_mut("annotations")
+                    .and_then(|a| a.get_mut(LAST_APPLIED))
+                {
+                    out.push(("annotations", LAST_APPLIED.to_string(), a));
                 }
+                continue;
+            }
+            _ => continue,
+        };
+        if let Json::Object(vals) = v {
+            for (k, x) in vals.iter_mut() {
+                out.push((field, k.clone(), x));
             }
         }
     }
-    o
+    out
+}
+
+/// Both sides with a Secret's values masked: a value equal on both sides is
+/// `***`, one that differs `*** (before)` and `*** (after)` (kubectl's and
+/// Flux's convention), so only changed values show as changed lines.
+pub fn masked(before: Option<&Json>, after: Option<&Json>) -> (Option<Json>, Option<Json>) {
+    let (mut a, mut b) = (before.cloned(), after.cloned());
+    if !(is_secret(before) || is_secret(after)) {
+        return (a, b);
+    }
+    let old: Vec<(&str, String, Json)> = a
+        .as_mut()
+        .map(|a| {
+            secret_values(a)
+                .into_iter()
+                .map(|(f, k, v)| (f, k, v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let new: Vec<(&str, String, Json)> = b
+        .as_mut()
+        .map(|b| {
+            secret_values(b)
+                .into_iter()
+                .map(|(f, k, v)| (f, k, v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let same = |side: &[(&str, String, Json)], f: &str, k: &str, v: &Json| {
+        side.iter()
+            .any(|(f2, k2, v2)| *f2 == f && k2 == k && v2 == v)
+    };
+    if let Some(a) = a.as_mut() {
+        for (f, k, v) in secret_values(a) {
+            let equal = same(&new, f, &k, v);
+            *v = Json::String(if equal {
+                MASK.into()
+            } else {
+                format!("{MASK} (before)")
+            });
+        }
+    }
+    if let Some(b) = b.as_mut() {
+        for (f, k, v) in secret_values(b) {
+            let equal = same(&old, f, &k, v);
+            *v = Json::String(if equal {
+                MASK.into()
+            } else {
+                format!("{MASK} (after)")
+            });
+        }
+    }
+    (a, b)
+}
+
+/// One object's change as a report shows it, from its unmasked sides.
+pub fn object_change(
+    cluster: &str,
+    path: &str,
+    change: Change,
+    before: Option<&Json>,
+    after: Option<&Json>,
+    conflicts: Vec<String>,
+) -> ObjectChange {
+    let (a, b) = masked(before, after);
+    let text = |o: &Option<Json>| o.as_ref().map(yaml).unwrap_or_default();
+    let fields = match (&a, &b) {
+        (Some(x), Some(y)) => fields::leaves(x, y),
+        _ => Vec::new(),
+    };
+    ObjectChange {
+        cluster: cluster.to_string(),
+        path: path.to_string(),
+        change,
+        diff: unified(path, &text(&a), &text(&b)),
+        fields,
+        conflicts,
+    }
 }
 
 fn yaml(o: &Json) -> String {
@@ -148,25 +260,17 @@ pub fn compare(old: &PlanView, new: &PlanView) -> Report {
     let paths: std::collections::BTreeSet<&String> =
         old.objects.keys().chain(new.objects.keys()).collect();
     for p in paths {
-        let cluster = p.split('/').next().unwrap_or_default().to_string();
+        let cluster = p.split('/').next().unwrap_or_default();
         let (a, b) = (old.objects.get(p), new.objects.get(p));
-        let (change, before, after) = match (a, b) {
+        let change = match (a, b) {
             (Some(x), Some(y)) if x == y => continue,
-            (Some(x), Some(y)) => (
-                Change::Changed,
-                yaml(&masked(x, "before")),
-                yaml(&masked(y, "after")),
-            ),
-            (None, Some(y)) => (Change::Added, String::new(), yaml(&masked(y, "after"))),
-            (Some(x), None) => (Change::Removed, yaml(&masked(x, "before")), String::new()),
+            (Some(_), Some(_)) => Change::Changed,
+            (None, Some(_)) => Change::Added,
+            (Some(_), None) => Change::Removed,
             (None, None) => continue,
         };
-        r.objects.push(ObjectChange {
-            cluster,
-            path: p.clone(),
-            change,
-            diff: unified(p, &before, &after),
-        });
+        r.objects
+            .push(object_change(cluster, p, change, a, b, Vec::new()));
     }
     for (name, s) in &new.steps {
         match old.steps.iter().find(|(n, _)| n == name) {
@@ -228,17 +332,32 @@ pub fn text(r: &Report) -> String {
             s.push_str(&format!("cluster {cluster}:\n"));
         }
         s.push_str(&format!(
-            "  {} {} ({})\n",
+            "  {} {} ({}{})\n",
             o.change.sign(),
             o.path,
-            o.change.word()
+            o.change.word(),
+            conflict_note(o)
         ));
     }
     for o in &r.objects {
         s.push('\n');
+        for f in &o.fields {
+            s.push_str(&format!("  {}\n", fields::line(f)));
+        }
         s.push_str(&o.diff);
     }
     s
+}
+
+/// `; fields owned by kubectl: apply needs --force-conflicts`.
+fn conflict_note(o: &ObjectChange) -> String {
+    if o.conflicts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; fields owned by {}: apply needs --force-conflicts",
+        o.conflicts.join(", ")
+    )
 }
 
 /// Markdown for a pull-request comment.
@@ -274,11 +393,18 @@ pub fn markdown(r: &Report) -> String {
         s.push_str(&format!("### cluster `{cluster}`\n\n"));
         for o in objs {
             s.push_str(&format!(
-                "<details><summary>{} <code>{}</code></summary>\n\n```diff\n{}```\n\n</details>\n\n",
+                "<details><summary>{} <code>{}</code>{}</summary>\n\n",
                 o.change.word(),
                 o.path,
-                o.diff
+                conflict_note(o)
             ));
+            for f in &o.fields {
+                s.push_str(&format!("- `{}`\n", fields::line(f).replace('`', "'")));
+            }
+            if !o.fields.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(&format!("```diff\n{}```\n\n</details>\n\n", o.diff));
         }
     }
     s
@@ -289,8 +415,56 @@ pub fn json(r: &Report) -> Json {
     json!({
         "changed": !r.is_empty(),
         "steps": r.steps.iter().map(|s| json!({"name": s.name, "change": s.change.word(), "fields": s.fields})).collect::<Vec<_>>(),
-        "objects": r.objects.iter().map(|o| json!({"cluster": o.cluster, "path": o.path, "change": o.change.word(), "diff": o.diff})).collect::<Vec<_>>(),
+        "objects": r.objects.iter().map(|o| json!({
+            "cluster": o.cluster,
+            "path": o.path,
+            "change": o.change.word(),
+            "fields": o.fields.iter().map(field_json).collect::<Vec<_>>(),
+            "conflicts": o.conflicts,
+            "diff": o.diff,
+        })).collect::<Vec<_>>(),
     })
+}
+
+fn field_json(f: &Field) -> Json {
+    let mut m = Map::new();
+    m.insert("path".into(), json!(f.path));
+    if let Some(b) = &f.before {
+        m.insert("before".into(), b.clone());
+    }
+    if let Some(a) = &f.after {
+        m.insert("after".into(), a.clone());
+    }
+    Json::Object(m)
+}
+
+/// A live preview as a report (no step changes: the steps are what the
+/// plan runs, not what the clusters hold).
+pub fn from_preview(p: &crate::apply::preview::Preview) -> Report {
+    use crate::apply::preview::Kind;
+    let objects = p
+        .changes
+        .iter()
+        .map(|c| {
+            let change = match c.kind {
+                Kind::Added => Change::Added,
+                Kind::Changed => Change::Changed,
+                Kind::Removed => Change::Removed,
+            };
+            object_change(
+                &c.cluster,
+                &c.path,
+                change,
+                c.before.as_ref(),
+                c.after.as_ref(),
+                c.conflicts.clone(),
+            )
+        })
+        .collect();
+    Report {
+        objects,
+        steps: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -358,6 +532,37 @@ mod tests {
         );
         assert!(!m.contains("c2VjcmV0"));
         assert_eq!(json(&r)["changed"], true);
+        // Only the changed value is marked changed; the Secret's values stay hidden.
+        let two = |a: &str, b: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s",
+            "annotations": {LAST_APPLIED: format!("{{\"data\":{{\"a\":\"{a}\"}}}}")}}, "data": {"a": a, "b": b}})
+        };
+        let c = object_change(
+            "c",
+            "c/ns/secret.s.yaml",
+            Change::Changed,
+            Some(&two("c2VjcmV0MQ==", "same")),
+            Some(&two("c2VjcmV0Mg==", "same")),
+            Vec::new(),
+        );
+        let lines: Vec<String> = c.fields.iter().map(fields::line).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "metadata.annotations.\"kubectl.kubernetes.io/last-applied-configuration\": *** (before) → *** (after)",
+                "data.a: *** (before) → *** (after)"
+            ]
+        );
+        assert!(
+            c.diff.contains("   b: '***'") || c.diff.contains("   b: ***"),
+            "{}",
+            c.diff
+        );
+        assert!(
+            !c.diff.contains("c2VjcmV0") && !c.diff.contains("same"),
+            "{}",
+            c.diff
+        );
         assert!(compare(&old, &old).is_empty());
         assert_eq!(text(&compare(&new, &new)), "no changes\n");
     }
