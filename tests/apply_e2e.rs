@@ -166,6 +166,15 @@ fn scenario_staging_suspend_resume_prod() {
     assert_eq!(v["workflow"]["mode"], "StepByStep-DAG");
     let refreshed = ok(&b.velac(&["status", "example-app", "--refresh"]));
     assert!(refreshed.contains("Message: Ready:3/3"), "{refreshed}");
+    assert!(!refreshed.contains("Drifted:"), "{refreshed}");
+
+    // The clusters hold what was applied: the live diff is empty, of the
+    // plan and of the application file.
+    for what in [dir.to_str().unwrap(), APP] {
+        let live = b.velac(&["diff", "--live", what]);
+        assert_eq!(live.status.code(), Some(0), "{}", text(&live));
+        assert_eq!(String::from_utf8_lossy(&live.stdout), "no changes\n");
+    }
 
     let detach = b.velac(&["cluster", "detach", "cluster-prod"]);
     assert_eq!(detach.status.code(), Some(1), "{}", text(&detach));
