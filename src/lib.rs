@@ -12,6 +12,7 @@ pub mod definition;
 pub mod diag;
 pub mod diff;
 pub mod duration;
+pub mod explain;
 pub mod fsutil;
 pub mod model;
 pub mod plan;

@@ -4,7 +4,7 @@
 //! does, 2 on any error.
 
 use super::EXIT_USAGE;
-use super::render::render_inputs;
+use super::render::{Revision, render_inputs_at};
 use crate::diff::{self, PlanView};
 use crate::render::{self, bundle};
 use clap::{Args, ValueEnum};
@@ -80,8 +80,15 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         }
         return Ok(PlanView::new(&plan, objects));
     }
-    let mut r =
-        render_inputs(p, &a.defs, a.clusters.as_deref(), &a.kube_version).map_err(|_| ())?;
+    let mut r = render_inputs_at(
+        p,
+        &a.defs,
+        a.clusters.as_deref(),
+        &a.kube_version,
+        Revision::Next,
+        true,
+    )
+    .map_err(|_| ())?;
     let plan = super::plan::plan_of(&mut r)
         .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
     let objects = r
@@ -89,7 +96,20 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         .iter()
         .map(|(o, t)| (bundle::path(o, t), o.object.clone()))
         .collect();
-    Ok(PlanView::new(&plan, objects))
+    let mut view = PlanView::new(&plan, objects);
+    // Each field's value as the user wrote it: the first position explain
+    // gives (the user's own line when there is one).
+    let explained =
+        crate::explain::explain(&r.placed, &r.file, crate::source::FileId(0), &r.sources);
+    for ((o, t), e) in r.placed.iter().zip(explained) {
+        let m = view.origins.entry(bundle::path(o, t)).or_default();
+        for f in e.fields {
+            if let Some(first) = f.from.into_iter().next() {
+                m.insert(f.path, first);
+            }
+        }
+    }
+    Ok(view)
 }
 
 pub(super) fn run(a: DiffArgs) -> u8 {

@@ -31,6 +31,7 @@ fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanD
             a.clusters.as_deref(),
             &a.kube_version,
             which,
+            false,
         )
         .map_err(|_| ())?;
         let plan = super::plan::plan_of(&mut r)

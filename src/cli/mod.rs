@@ -6,6 +6,7 @@ mod cue;
 mod def;
 mod diff;
 mod diff_live;
+mod explain;
 mod plan;
 mod render;
 mod status;
@@ -59,9 +60,13 @@ enum Command {
     Cue(cue::CueCommand),
     /// Render an Application's Kubernetes objects offline.
     Render(render::RenderArgs),
-    /// What changes between two plans (plan directories or application files).
-    /// Exit 0 when equal, 1 when different, 2 on error.
+    /// What changes between two plans (plan directories or application
+    /// files), or what a plan would change on the live clusters (--live).
+    /// Exit 0 when nothing changes, 1 when something does, 2 on error.
     Diff(diff::DiffArgs),
+    /// Why each field of each rendered object has its value: who set it
+    /// (component, trait, policy, oam) and from which lines.
+    Explain(explain::ExplainArgs),
     /// Plan the workflow: plan.json plus the bundle it applies.
     Plan(plan::PlanArgs),
     /// Work with definitions (list, show, vet, schema, render, eval).
@@ -99,6 +104,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Def(c) => def::run(c),
         Command::Plan(a) => plan::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Apply(a) => apply::run(a),
         Command::Cluster(c) => cluster::run(c),
         Command::Workflow(c) => workflow::run(c),

@@ -122,7 +122,14 @@ pub(super) fn render_inputs(
     clusters_file: Option<&Path>,
     kube_version: &str,
 ) -> Result<Rendered, u8> {
-    render_inputs_at(app, defs, clusters_file, kube_version, Revision::Next)
+    render_inputs_at(
+        app,
+        defs,
+        clusters_file,
+        kube_version,
+        Revision::Next,
+        false,
+    )
 }
 
 /// Which revision an application renders as.
@@ -134,13 +141,15 @@ pub(super) enum Revision {
     Last,
 }
 
-/// [`render_inputs`] as a chosen revision.
+/// [`render_inputs`] as a chosen revision, with the objects' origins when
+/// `explain`.
 pub(super) fn render_inputs_at(
     app: &Path,
     defs: &[PathBuf],
     clusters_file: Option<&Path>,
     kube_version: &str,
     which: Revision,
+    explain: bool,
 ) -> Result<Rendered, u8> {
     let mut sources = SourceMap::new();
     let (file, mut catalog) = load_inputs(&mut sources, app, defs)?;
@@ -199,7 +208,12 @@ pub(super) fn render_inputs_at(
             r.revision
         }
     });
-    let placed = render::render_deployments(
+    let render_fn = if explain {
+        render::render_deployments_explained
+    } else {
+        render::render_deployments
+    };
+    let placed = render_fn(
         &file.app,
         &deployments,
         &clusters,

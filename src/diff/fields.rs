@@ -9,6 +9,7 @@
 //! `metadata.labels."app.oam.dev/name"`), with the index an item has on the
 //! side where it exists (the new one when on both).
 
+pub use crate::cue::eval::origin::Seg;
 use serde_json::Value as Json;
 
 /// One changed leaf.
@@ -20,6 +21,9 @@ pub struct Field {
     pub before: Option<Json>,
     /// The new value (`None`: removed).
     pub after: Option<Json>,
+    /// Where the value was written (`app.yaml:47:35`), when the side it
+    /// comes from is an application file rendered with its origins.
+    pub origin: Option<String>,
 }
 
 /// Fields that identify a list item, in order of preference.
@@ -39,12 +43,6 @@ pub fn leaves(before: &Json, after: &Json) -> Vec<Field> {
     let mut out = Vec::new();
     walk(&mut Vec::new(), before, after, &mut out);
     out
-}
-
-#[derive(Clone)]
-enum Seg {
-    Key(String),
-    Index(usize),
 }
 
 fn walk(path: &mut Vec<Seg>, a: &Json, b: &Json, out: &mut Vec<Field>) {
@@ -73,9 +71,10 @@ fn walk(path: &mut Vec<Seg>, a: &Json, b: &Json, out: &mut Vec<Field>) {
             lists(path, x, y, out);
         }
         _ => out.push(Field {
-            path: render(path),
+            path: path_text(path),
             before: Some(a.clone()),
             after: Some(b.clone()),
+            origin: None,
         }),
     }
 }
@@ -98,15 +97,16 @@ fn all(path: &mut Vec<Seg>, v: &Json, added: bool, out: &mut Vec<Field>) {
             }
         }
         _ => out.push(Field {
-            path: render(path),
+            path: path_text(path),
             before: (!added).then(|| v.clone()),
             after: added.then(|| v.clone()),
+            origin: None,
         }),
     }
 }
 
 /// The field that identifies every item of both lists, uniquely on each side.
-fn item_key(x: &[Json], y: &[Json]) -> Option<&'static str> {
+pub fn item_key(x: &[Json], y: &[Json]) -> Option<&'static str> {
     ITEM_KEYS.into_iter().find(|k| {
         [x, y].iter().all(|l| {
             let mut ids: Vec<String> = Vec::with_capacity(l.len());
@@ -163,7 +163,8 @@ fn is_ident(s: &str) -> bool {
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '$')
 }
 
-fn render(path: &[Seg]) -> String {
+/// A path in CUE's form: `spec.containers[0].image`, `labels."app.oam.dev/name"`.
+pub fn path_text(path: &[Seg]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {
@@ -195,8 +196,17 @@ pub fn show(v: &Json) -> String {
     }
 }
 
-/// `spec.replicas: 3 → 5`, `+ path: v`, `- path: v`.
+/// `spec.replicas: 3 → 5`, `+ path: v`, `- path: v`, then where the value
+/// was written when known (`  (app.yaml:47:35)`).
 pub fn line(f: &Field) -> String {
+    let l = bare_line(f);
+    match &f.origin {
+        Some(o) => format!("{l}  ({o})"),
+        None => l,
+    }
+}
+
+fn bare_line(f: &Field) -> String {
     match (&f.before, &f.after) {
         (Some(a), Some(b)) => format!("{}: {} → {}", f.path, show(a), show(b)),
         (None, Some(b)) => format!("+ {}: {}", f.path, show(b)),

@@ -23,6 +23,9 @@ pub struct PlanView {
     pub objects: BTreeMap<String, Json>,
     /// Steps by name (their plan entries, placements removed).
     pub steps: Vec<(String, Json)>,
+    /// Where each field's value was written, by bundle path then field
+    /// path (`app.yaml:47:35`), when this side is an application file.
+    pub origins: BTreeMap<String, std::collections::HashMap<String, String>>,
 }
 
 impl PlanView {
@@ -32,7 +35,11 @@ impl PlanView {
         for s in plan["steps"].as_array().into_iter().flatten() {
             collect_steps(s, &mut steps);
         }
-        PlanView { objects, steps }
+        PlanView {
+            objects,
+            steps,
+            origins: BTreeMap::new(),
+        }
     }
 }
 
@@ -269,8 +276,14 @@ pub fn compare(old: &PlanView, new: &PlanView) -> Report {
             (Some(_), None) => Change::Removed,
             (None, None) => continue,
         };
-        r.objects
-            .push(object_change(cluster, p, change, a, b, Vec::new()));
+        let mut c = object_change(cluster, p, change, a, b, Vec::new());
+        // A field's origin is where its new value was written (its old
+        // one, for a removed field).
+        for f in &mut c.fields {
+            let side = if f.after.is_some() { new } else { old };
+            f.origin = side.origins.get(p).and_then(|m| m.get(&f.path)).cloned();
+        }
+        r.objects.push(c);
     }
     for (name, s) in &new.steps {
         match old.steps.iter().find(|(n, _)| n == name) {
@@ -481,6 +494,7 @@ mod tests {
                 .iter()
                 .map(|(n, s)| (n.to_string(), s.clone()))
                 .collect(),
+            origins: BTreeMap::new(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! template once (see [`crate::definition`]) and injects both values as data
 //! into a fresh evaluation, which is the same CUE value without re-parsing.
 
+use crate::cue::eval::origin::Seg;
 use crate::cue::eval::{DocTree, Engine, ExportErrors};
 use crate::cue::label::Label;
 use crate::cue::value::VId;
@@ -106,6 +107,56 @@ impl Evaluated {
         };
         let j = self.engine.export(v).map_err(|e| diagnostics(&e))?;
         Ok(Some((j, self.engine.doc_tree(v))))
+    }
+}
+
+impl Evaluated {
+    /// Records where each value of the injected `parameter` was written
+    /// (its node in the application), so origins point at its own line.
+    pub fn mark_data(&mut self, node: Option<&crate::yaml::Node>) {
+        let Some(node) = node else { return };
+        let Some(p) = self.field("parameter") else {
+            return;
+        };
+        if let Some(root) = self.engine.data_root(p) {
+            self.mark(root, node);
+        }
+    }
+
+    fn mark(&mut self, v: VId, node: &crate::yaml::Node) {
+        use crate::yaml::Kind;
+        self.engine.set_data_span(v, node.span);
+        match &node.kind {
+            Kind::Map(m) => {
+                for (k, child) in m {
+                    if let Some(a) = self.engine.lookup_label(v, Label::string(&k.name)) {
+                        self.engine.set_key_span(a, k.span);
+                        self.mark(a, child);
+                    }
+                }
+            }
+            Kind::Seq(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    if let Some(a) = self.engine.lookup_label(v, Label::Index(i as u32)) {
+                        self.mark(a, child);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The origins of the leaves under a path of regular fields
+    /// (`["outputs", "service"]`); empty when there is no such field.
+    pub fn origins_at(&mut self, path: &[&str]) -> Vec<(Vec<Seg>, Vec<Span>)> {
+        let mut v = self.root;
+        for p in path {
+            match self.engine.lookup_field(v, Label::string(p)) {
+                Some(a) => v = a,
+                None => return Vec::new(),
+            }
+        }
+        self.engine.leaf_origins(v)
     }
 }
 

@@ -16,6 +16,7 @@ mod context;
 mod eval;
 mod oam;
 pub mod patch;
+pub mod prov;
 
 pub use check::check_policies_and_steps;
 pub use context::{ClusterVersion, DEFAULT_KUBE_VERSION};
@@ -101,6 +102,8 @@ pub struct RenderedObject {
     pub role: ObjectRole,
     /// The object.
     pub object: Json,
+    /// Who set each field, when the render was asked to explain.
+    pub origins: Option<std::sync::Arc<prov::Origins>>,
 }
 
 impl RenderedObject {
@@ -144,6 +147,52 @@ pub fn render_deployments(
     catalog: &mut Catalog,
     sources: &mut SourceMap,
 ) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
+    render_all(
+        app,
+        deployments,
+        clusters,
+        default_version,
+        revision,
+        catalog,
+        sources,
+        false,
+    )
+}
+
+/// [`render_deployments`], each object with who set each of its fields
+/// ([`RenderedObject::origins`]).
+pub fn render_deployments_explained(
+    app: &Application,
+    deployments: &[crate::policy::Deployment],
+    clusters: &crate::policy::ClusterSet,
+    default_version: &ClusterVersion,
+    revision: u32,
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
+    render_all(
+        app,
+        deployments,
+        clusters,
+        default_version,
+        revision,
+        catalog,
+        sources,
+        true,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_all(
+    app: &Application,
+    deployments: &[crate::policy::Deployment],
+    clusters: &crate::policy::ClusterSet,
+    default_version: &ClusterVersion,
+    revision: u32,
+    catalog: &mut Catalog,
+    sources: &mut SourceMap,
+    explain: bool,
+) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
     // `context.components` lists the application's components, as upstream.
     let components = Json::Array(app.components.iter().map(context::component_json).collect());
     let mut out = Vec::new();
@@ -171,7 +220,7 @@ pub fn render_deployments(
                 replica_key: key.clone(),
                 revision,
             };
-            match render_component(app, c, catalog, sources, &target, &components) {
+            match render_component(app, c, catalog, sources, &target, &components, explain) {
                 Ok(objs) => out.extend(objs.into_iter().map(|o| (o, target.clone()))),
                 Err(e) => {
                     for x in e {
@@ -202,7 +251,7 @@ pub fn render_deployments(
             replica_key: String::new(),
             revision,
         };
-        if let Err(e) = render_component(app, c, catalog, sources, &target, &components) {
+        if let Err(e) = render_component(app, c, catalog, sources, &target, &components, false) {
             for x in e {
                 if !errs.contains(&x) {
                     errs.push(x);
@@ -248,6 +297,7 @@ fn render_component(
     sources: &mut SourceMap,
     target: &Target,
     components: &Json,
+    explain: bool,
 ) -> Result<Vec<RenderedObject>, Vec<Diagnostic>> {
     let def = lookup(
         catalog,
@@ -306,13 +356,23 @@ fn render_component(
             .with_span(comp.type_span),
         ]);
     }
+    let by = prov::SetBy::Component(comp.type_.clone());
+    let mut explained = explain.then(|| {
+        ev.mark_data(comp.properties.as_ref());
+        prov::Explain::new(prov::from_leaves(ev.origins_at(&["output"]), &by))
+    });
     let mut aux: Vec<RenderedObject> = Vec::new();
     for (name, obj) in outputs(&mut ev, &where_, comp)? {
+        if let Some(x) = explained.as_mut() {
+            x.aux
+                .push(prov::from_leaves(ev.origins_at(&["outputs", &name]), &by));
+        }
         aux.push(RenderedObject {
             component: comp.name.clone(),
             component_type: comp.type_.clone(),
             role: ObjectRole::Auxiliary { output: name },
             object: obj,
+            origins: None,
         });
     }
     for (t, tdef) in &traits {
@@ -326,6 +386,7 @@ fn render_component(
             sources,
             &mut workload,
             &mut aux,
+            explained.as_mut(),
         )?;
     }
     let mut objs = vec![RenderedObject {
@@ -333,11 +394,17 @@ fn render_component(
         component_type: comp.type_.clone(),
         role: ObjectRole::Workload,
         object: workload,
+        origins: None,
     }];
     objs.extend(aux);
-    for o in &mut objs {
+    let works = explained.map(prov::Explain::into_works);
+    for (i, o) in objs.iter_mut().enumerate() {
+        let before = works.as_ref().map(|_| o.object.clone());
         oam::stamp(app, target, &comp.type_, o, &stable_hash);
         oam::sort_keys(&mut o.object);
+        if let (Some(w), Some(before)) = (&works, before) {
+            o.origins = Some(prov::stamped(&before, &w[i], o, app.span, comp.span));
+        }
     }
     Ok(objs)
 }
@@ -371,6 +438,7 @@ fn apply_trait(
     sources: &mut SourceMap,
     workload: &mut Json,
     aux: &mut Vec<RenderedObject>,
+    mut explained: Option<&mut prov::Explain>,
 ) -> Result<(), Vec<Diagnostic>> {
     let where_ = format!(
         "component {:?} ({}), trait {:?}",
@@ -404,7 +472,15 @@ fn apply_trait(
     let ctx = context::with_components(&ctx, &tdef.template, components);
     let mut ev = evaluate(tdef, sources, &params, pspan, &ctx, t.span, true)
         .map_err(|f| failure(f, &where_, t.properties.as_ref(), &t.path, t.span))?;
+    let by = prov::SetBy::Trait(t.type_.clone());
+    if explained.is_some() {
+        ev.mark_data(t.properties.as_ref());
+    }
     for (name, obj) in outputs(&mut ev, &where_, comp)? {
+        if let Some(x) = explained.as_deref_mut() {
+            x.aux
+                .push(prov::from_leaves(ev.origins_at(&["outputs", &name]), &by));
+        }
         aux.push(RenderedObject {
             component: comp.name.clone(),
             component_type: comp.type_.clone(),
@@ -413,29 +489,55 @@ fn apply_trait(
                 output: name,
             },
             object: obj,
+            origins: None,
         });
     }
     let located_t = |d: Vec<Diagnostic>| located(d, &where_, t.properties.as_ref(), &t.path);
     if let Some((p, docs)) = ev.export_with_docs("patch").map_err(located_t)? {
-        *workload = patch::apply(workload, &p, &docs).map_err(|e| {
+        let patched = patch::apply(workload, &p, &docs).map_err(|e| {
             vec![
                 Diagnostic::error(format!("{where_}: cannot patch the workload: {e}"))
                     .with_span(t.span),
             ]
         })?;
+        if let Some(x) = explained.as_deref_mut() {
+            let pw = prov::from_leaves(ev.origins_at(&["patch"]), &by);
+            x.workload = prov::after_change(
+                workload,
+                &x.workload,
+                &patched,
+                &by,
+                Some((&p, &pw)),
+                &[t.span],
+            );
+        }
+        *workload = patched;
     }
     if let Some((Json::Object(p), docs)) = ev.export_with_docs("patchOutputs").map_err(located_t)? {
         for (name, pv) in &p {
-            let Some(target) = aux.iter_mut().find(|o| o.output_name() == Some(name)) else {
+            let Some(i) = aux.iter().position(|o| o.output_name() == Some(name)) else {
                 continue;
             };
             let sub = docs.field(name).cloned().unwrap_or_default();
-            target.object = patch::apply(&target.object, pv, &sub).map_err(|e| {
+            let patched = patch::apply(&aux[i].object, pv, &sub).map_err(|e| {
                 vec![
                     Diagnostic::error(format!("{where_}: cannot patch outputs.{name}: {e}"))
                         .with_span(t.span),
                 ]
             })?;
+            if let Some(x) = explained.as_deref_mut() {
+                let pw = prov::from_leaves(ev.origins_at(&["patchOutputs", name]), &by);
+                let w = &mut x.aux[i];
+                *w = prov::after_change(
+                    &aux[i].object,
+                    w,
+                    &patched,
+                    &by,
+                    Some((pv, &pw)),
+                    &[t.span],
+                );
+            }
+            aux[i].object = patched;
         }
     }
     Ok(())

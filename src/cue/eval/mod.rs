@@ -27,6 +27,7 @@ mod docs;
 mod expr;
 mod finalize;
 pub mod order;
+pub mod origin;
 mod unify;
 
 pub use docs::DocTree;
@@ -445,6 +446,10 @@ pub struct Engine {
     /// Packages written in CUE that this evaluation may import, by import
     /// path: compiled programs until first used, then their root vertex.
     packages: crate::cue::fxhash::FxHashMap<Rc<str>, PackageSlot>,
+    /// Where data vertices were read from (set only to explain values).
+    data_spans: crate::cue::fxhash::FxHashMap<VId, Span>,
+    /// Where data fields' keys were read from (likewise).
+    key_spans: crate::cue::fxhash::FxHashMap<VId, Span>,
 }
 
 /// A source package of an engine: not yet evaluated, or its root.
