@@ -80,9 +80,14 @@ pub fn explain(
     objs.iter()
         .map(|(o, t)| {
             let mut fields = Vec::new();
+            let secret = o.object["kind"] == "Secret" && o.object["apiVersion"] == "v1";
             if let Some(origins) = &o.origins {
                 for (path, by, spans) in &origins.fields {
-                    fields.push(field(&o.object, path, by, spans, user, &policies, &pos));
+                    let mut f = field(&o.object, path, by, spans, user, &policies, &pos);
+                    if secret && holds_secret(path) {
+                        f.value = Json::String("***".into());
+                    }
+                    fields.push(f);
                 }
             }
             let mut at = format!("cluster {}", t.cluster_name());
@@ -147,6 +152,20 @@ fn field(
         value,
         set_by,
         from,
+    }
+}
+
+/// Where a Secret keeps what must never be shown: its values, and the
+/// last-applied annotation that repeats them.
+fn holds_secret(path: &[Seg]) -> bool {
+    match path {
+        [Seg::Key(f), ..] if f == "data" || f == "stringData" => true,
+        [Seg::Key(m), Seg::Key(a), Seg::Key(k), ..] => {
+            m == "metadata"
+                && a == "annotations"
+                && k == "kubectl.kubernetes.io/last-applied-configuration"
+        }
+        _ => false,
     }
 }
 

@@ -4,6 +4,13 @@
 //! renamed into place; a previous artefact of ours is swapped out and removed
 //! afterwards. A directory that is not ours (not empty, no marker file) is
 //! never replaced.
+//!
+//! Durability is paid once per tree, not once per file: the files are
+//! created, written and synced by several workers at once (creating a file
+//! waits on the file system far more than on the CPU, and concurrent syncs
+//! share the journal's commits), then every directory of the tree is synced,
+//! and after the rename the parent, so the tree is on disk when the call
+//! returns.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,14 +78,27 @@ pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Resul
     let old = parent.join(format!(".{base}.velac-old-{pid}"));
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| {
-        for (rel, text) in files {
-            let p = tmp.join(rel);
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(io(d))?;
+        let mut dirs: Vec<PathBuf> = vec![tmp.clone()];
+        for (rel, _) in files {
+            let mut d = tmp.join(rel);
+            while d.pop() && d != tmp {
+                dirs.push(d.clone());
             }
+        }
+        dirs.sort();
+        dirs.dedup();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(io(d))?;
+        }
+        in_parallel(files, |(rel, text)| {
+            let p = tmp.join(rel);
             let mut f = std::fs::File::create(&p).map_err(io(&p))?;
             f.write_all(text.as_bytes()).map_err(io(&p))?;
-            f.sync_all().map_err(io(&p))?;
+            f.sync_all().map_err(io(&p))
+        })?;
+        // The entries of every directory, deepest first.
+        for d in dirs.iter().rev() {
+            sync_dir(d)?;
         }
         if dest.exists() {
             std::fs::rename(dest, &old).map_err(io(dest))?;
@@ -88,6 +108,7 @@ pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Resul
             let _ = std::fs::rename(&old, dest);
             return Err(WriteError::Io(dest.to_path_buf(), e));
         }
+        sync_dir(parent)?;
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
     })();
@@ -95,6 +116,47 @@ pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Resul
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Makes a directory's entries durable (the files created or renamed in it).
+fn sync_dir(d: &Path) -> Result<(), WriteError> {
+    std::fs::File::open(d)
+        .and_then(|f| f.sync_all())
+        .map_err(io(d))
+}
+
+/// Workers writing files at once: enough to keep a slow file system busy,
+/// few enough not to matter on a fast one.
+const WRITERS: usize = 4;
+
+/// Runs `f` on every item with [`WRITERS`] threads; the first error wins.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), WriteError> + Sync,
+) -> Result<(), WriteError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first: std::sync::Mutex<Option<WriteError>> = std::sync::Mutex::new(None);
+    std::thread::scope(|sc| {
+        for _ in 0..WRITERS.min(items.len()) {
+            sc.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(it) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if let Err(e) = f(it) {
+                        failed.store(true, Ordering::Relaxed);
+                        first.lock().expect("first error").get_or_insert(e);
+                    }
+                }
+            });
+        }
+    });
+    match first.into_inner().expect("first error") {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +205,36 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("velac-"))
             .collect();
         assert!(leftovers.is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn many_files_in_many_directories_all_land() {
+        let root = std::env::temp_dir().join(format!("velac-fsutil-many-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dest = root.join("bundle");
+        let mut files: Vec<(String, String)> = (0..300)
+            .map(|i| {
+                (
+                    format!("c{}/ns{}/cm.{i}.yaml", i % 3, i % 5),
+                    format!("i: {i}\n"),
+                )
+            })
+            .collect();
+        files.push(("index.json".into(), "{}\n".into()));
+        write_dir(&dest, &files, "index.json").unwrap();
+        for (rel, text) in &files {
+            assert_eq!(&std::fs::read_to_string(dest.join(rel)).unwrap(), text);
+        }
+        // A file that cannot be written fails the whole tree, which then
+        // leaves the previous one in place.
+        let mut bad = files.clone();
+        bad.push(("c0/ns0/cm.0.yaml/nested".into(), "x".into()));
+        assert!(write_dir(&dest, &bad, "index.json").is_err());
+        assert_eq!(
+            std::fs::read_to_string(dest.join("c1/ns1/cm.1.yaml")).unwrap(),
+            "i: 1\n"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -537,3 +537,35 @@ fn status_refresh_reports_drift_per_service() {
     let line = apps.lines().find(|l| l.contains("live")).unwrap();
     assert!(line.split_whitespace().any(|c| c == "true"), "{apps}");
 }
+
+#[test]
+fn a_cluster_only_the_inventory_names_is_skipped_with_a_warning() {
+    let b = setup("gone");
+    let ns = namespace("gone");
+    let _ready = Readiness::start(&b, "live");
+    let v1 = plan_app(&b, "v1", &app(&ns, "nginx:1.25", "pw-gone", false));
+    ok(&apply(&b, &v1, &[]));
+    // Prod leaves the registry; the next plan deploys to staging only.
+    std::fs::remove_file(b.home.join("clusters/cluster-prod.json")).unwrap();
+    let staging_only = app(&ns, "nginx:1.25", "pw-gone", false).replace(
+        "clusters: [cluster-staging, cluster-prod]",
+        "clusters: [cluster-staging]",
+    );
+    let v2 = plan_app(&b, "v2", &staging_only);
+    let o = diff(&b, &v2, "json");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: cluster cluster-prod is not connected"),
+        "{err}"
+    );
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        j["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["cluster"] == "cluster-staging"),
+        "{j:#}"
+    );
+}

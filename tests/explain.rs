@@ -367,3 +367,47 @@ fn every_rendered_leaf_has_a_real_position() {
     );
     eprintln!("explain: {apps} applications, {leaves} leaves, every one with a real position");
 }
+
+#[test]
+fn secret_values_are_never_shown() {
+    let dir = std::env::temp_dir().join(format!("velac-explain-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = dir.join("app.yaml");
+    std::fs::write(
+        &app,
+        "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: s
+spec:
+  components:
+    - name: creds
+      type: k8s-objects
+      properties:
+        objects:
+          - apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {password: hunter2-plain}
+            data: {token: aHVudGVyMi1iNjQ=}
+",
+    )
+    .unwrap();
+    for format in ["text", "json"] {
+        let out = ok(&velac(&[
+            "explain",
+            app.to_str().unwrap(),
+            "--output",
+            format,
+        ]));
+        assert!(
+            !out.contains("hunter2-plain") && !out.contains("aHVudGVyMi1iNjQ="),
+            "{out}"
+        );
+        assert!(
+            out.contains("stringData.password") && out.contains("***"),
+            "{out}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

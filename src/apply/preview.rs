@@ -89,6 +89,14 @@ pub fn normalise(obj: &Json) -> Json {
     o
 }
 
+/// Live objects listed ahead, and the (apiVersion, kind, namespace) groups
+/// that were listed.
+#[derive(Default)]
+struct Listed {
+    objects: HashMap<ObjRef, Json>,
+    groups: HashSet<(String, String, String)>,
+}
+
 /// What comparing one object found: a change, nothing, or an error.
 type Outcome = Result<Option<LiveChange>, String>;
 
@@ -215,9 +223,21 @@ pub fn preview(
                 let (done, owned) = (&done, &owned);
                 sc.spawn(move || {
                     let Some(cluster) = clusters.get(*name) else {
-                        return Preview {
-                            errors: vec![format!("cluster {name} is not connected")],
-                            ..Preview::default()
+                        // A cluster only the inventory names (detached since,
+                        // or unreachable): collection would keep its entries
+                        // for later, so there is nothing to remove there now.
+                        return if items.is_empty() {
+                            Preview {
+                                warnings: vec![format!(
+                                    "cluster {name} is not connected: what the application left there is not compared"
+                                )],
+                                ..Preview::default()
+                            }
+                        } else {
+                            Preview {
+                                errors: vec![format!("cluster {name} is not connected")],
+                                ..Preview::default()
+                            }
                         };
                     };
                     let tick = || progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -251,6 +271,9 @@ pub fn preview(
         out.errors.extend(r.errors);
         out.warnings.extend(r.warnings);
     }
+    // A cluster's own failure is met by each worker that was busy there.
+    let mut seen = HashSet::new();
+    out.errors.retain(|e| seen.insert(e.clone()));
     out.changes
         .sort_by(|a, b| (&a.cluster, &a.path).cmp(&(&b.cluster, &b.path)));
     out
@@ -273,9 +296,11 @@ impl OnCluster<'_> {
     }
 
     /// The live objects of the items: one list per kind and namespace that
-    /// has several, a read for the others.
-    fn live(&self, items: &[Item]) -> Result<HashMap<ObjRef, Json>, ApiError> {
-        let mut groups: HashMap<(String, String, String), usize> = HashMap::new();
+    /// has several, a read for the others. Objects of a listed group that
+    /// the list lacks are not there.
+    fn live(&self, items: &[Item]) -> Result<Listed, ApiError> {
+        let mut groups: std::collections::BTreeMap<(String, String, String), usize> =
+            Default::default();
         for it in items {
             let o = it.obj;
             *groups
@@ -286,7 +311,7 @@ impl OnCluster<'_> {
                 ))
                 .or_default() += 1;
         }
-        let mut out = HashMap::new();
+        let mut out = Listed::default();
         for ((api, kind, ns), n) in &groups {
             if *n < 2 {
                 continue;
@@ -295,8 +320,10 @@ impl OnCluster<'_> {
                 Ok(items) => {
                     for it in items {
                         let r = ObjRef::of(&it);
-                        out.insert(ObjRef::new(api, kind, ns.as_str(), r.name), it);
+                        out.objects
+                            .insert(ObjRef::new(api, kind, ns.as_str(), r.name), it);
                     }
+                    out.groups.insert((api.clone(), kind.clone(), ns.clone()));
                 }
                 // Not served yet (its CRD is in the plan): nothing live.
                 Err(ApiError::UnknownKind { .. }) => {}
@@ -357,13 +384,14 @@ impl OnCluster<'_> {
     fn one(
         &self,
         it: &Item,
-        listed: &HashMap<ObjRef, Json>,
+        listed: &Listed,
         applyset: &str,
         items: &[Item],
     ) -> Result<Option<LiveChange>, String> {
         let o = it.obj;
         let r = ObjRef::new(&o.api_version, &o.kind, &o.namespace, &o.name);
         let fail = |e: ApiError| {
+            let e = if o.kind == "Secret" { withheld(e) } else { e };
             if Self::fatal(&e) {
                 self.failed.store(true, Ordering::Relaxed);
                 format!("cluster {}: {e}", self.name)
@@ -372,8 +400,10 @@ impl OnCluster<'_> {
             }
         };
         let planned = self.plan.object(o).map_err(|e| e.to_string())?;
-        let live = match listed.get(&r) {
+        let group = (r.api_version.clone(), r.kind.clone(), r.namespace.clone());
+        let live = match listed.objects.get(&r) {
             Some(l) => Some(l.clone()),
+            None if listed.groups.contains(&group) => None,
             None => match retry(|| self.cluster.get(&r)) {
                 Ok(l) => l,
                 Err(ApiError::UnknownKind { .. }) if crd_in(items, self.plan, &r) => None,
@@ -462,8 +492,27 @@ impl OnCluster<'_> {
     }
 }
 
-/// An error about a Secret without its values, plain or base64 (a server
-/// may quote the value it refuses).
+/// A server's answer about a Secret without its message: a refusal may
+/// quote the values (escaped, folded, in part), so only its code, reason and
+/// the competing managers are kept.
+fn withheld(e: ApiError) -> ApiError {
+    const WHY: &str = "the server's message is withheld: it may quote the Secret's values";
+    match e {
+        ApiError::Api { code, reason, .. } => ApiError::Api {
+            code,
+            reason,
+            message: WHY.into(),
+        },
+        ApiError::Conflict { managers, .. } => ApiError::Conflict {
+            message: WHY.into(),
+            managers,
+        },
+        other => other,
+    }
+}
+
+/// An error about a Secret without its values, plain or base64 (a second
+/// line of defence, for messages of our own that name the object).
 fn redact(msg: String, plan: &PlanDir, o: &ObjectRef) -> String {
     use base64::Engine;
     if o.kind != "Secret" {

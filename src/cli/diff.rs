@@ -80,15 +80,18 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         }
         return Ok(PlanView::new(&plan, objects));
     }
+    // Origins only where they are shown (text and markdown).
+    let explain = !matches!(a.output, Format::Json);
     let mut r = render_inputs_at(
         p,
         &a.defs,
         a.clusters.as_deref(),
         &a.kube_version,
         Revision::Next,
-        true,
+        explain,
     )
     .map_err(|_| ())?;
+    r.warn();
     let plan = super::plan::plan_of(&mut r)
         .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
     let objects = r
@@ -97,6 +100,9 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         .map(|(o, t)| (bundle::path(o, t), o.object.clone()))
         .collect();
     let mut view = PlanView::new(&plan, objects);
+    if !explain {
+        return Ok(view);
+    }
     // Each field's value as the user wrote it: the first position explain
     // gives (the user's own line when there is one).
     let explained =

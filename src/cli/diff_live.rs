@@ -38,7 +38,7 @@ fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanD
             .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
         Ok::<_, ()>((r, plan))
     };
-    let (r, plan) = match last {
+    let (mut r, plan) = match last {
         Some(last) => {
             let (r, plan) = render(Which::Last)?;
             if plan["revision"]["hash"] == last.revision_hash.as_str() {
@@ -49,6 +49,7 @@ fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanD
         }
         None => render(Which::Next)?,
     };
+    r.warn();
     let mut files = bundle::files(&r.placed).map_err(|d| eprint!("{}", d.render(&r.sources)))?;
     let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
     text.push('\n');

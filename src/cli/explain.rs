@@ -55,7 +55,7 @@ fn unknown(what: &str, name: &str, known: &[&str]) -> u8 {
 }
 
 pub(super) fn run(a: ExplainArgs) -> u8 {
-    let r = match render_inputs_at(
+    let mut r = match render_inputs_at(
         &a.app,
         &a.defs,
         a.clusters.as_deref(),
@@ -66,6 +66,7 @@ pub(super) fn run(a: ExplainArgs) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    r.warn();
     if let Some(c) = &a.component {
         let names: Vec<&str> = r
             .file

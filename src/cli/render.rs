@@ -91,6 +91,17 @@ pub(super) struct Rendered {
     pub revision: u32,
     /// `--kube-version`: clusters whose version is not known render as this.
     pub kube_version: String,
+    /// Worth saying on stderr (the caller says it, once).
+    pub warnings: Vec<String>,
+}
+
+impl Rendered {
+    /// Prints the warnings (once).
+    pub fn warn(&mut self) {
+        for w in self.warnings.drain(..) {
+            eprintln!("velac: warning: {w}");
+        }
+    }
 }
 
 /// The state store: the hub cluster given by `--hub` (or `VELAC_HUB`),
@@ -122,14 +133,16 @@ pub(super) fn render_inputs(
     clusters_file: Option<&Path>,
     kube_version: &str,
 ) -> Result<Rendered, u8> {
-    render_inputs_at(
+    let mut r = render_inputs_at(
         app,
         defs,
         clusters_file,
         kube_version,
         Revision::Next,
         false,
-    )
+    )?;
+    r.warn();
+    Ok(r)
 }
 
 /// Which revision an application renders as.
@@ -142,7 +155,7 @@ pub(super) enum Revision {
 }
 
 /// [`render_inputs`] as a chosen revision, with the objects' origins when
-/// `explain`.
+/// `explain`; warnings are left to the caller ([`Rendered::warn`]).
 pub(super) fn render_inputs_at(
     app: &Path,
     defs: &[PathBuf],
@@ -208,12 +221,7 @@ pub(super) fn render_inputs_at(
             r.revision
         }
     });
-    let render_fn = if explain {
-        render::render_deployments_explained
-    } else {
-        render::render_deployments
-    };
-    let placed = render_fn(
+    let placed = render::render_application(
         &file.app,
         &deployments,
         &clusters,
@@ -221,14 +229,16 @@ pub(super) fn render_inputs_at(
         revision,
         &mut catalog,
         &mut sources,
+        explain,
     )
     .map_err(|d| fail(&d, &sources))?;
+    let mut warnings = Vec::new();
     if placed.is_empty() && !file.app.components.is_empty() {
-        eprintln!(
-            "velac: warning: {}: the workflow deploys nothing (no step deploys a component; {} component(s) checked, none placed)",
+        warnings.push(format!(
+            "{}: the workflow deploys nothing (no step deploys a component; {} component(s) checked, none placed)",
             app.display(),
             file.app.components.len()
-        );
+        ));
     }
     let app_text = sources.file(crate::source::FileId(0)).text.clone();
     Ok(Rendered {
@@ -241,6 +251,7 @@ pub(super) fn render_inputs_at(
         placed,
         revision,
         kube_version: kube_version.to_string(),
+        warnings,
     })
 }
 

@@ -213,39 +213,71 @@ fn drift(
     for e in &found.errors {
         eprintln!("velac: warning: drift not known: {e}");
     }
-    // Which component each bundle path belongs to.
-    let mut owner: std::collections::HashMap<&str, (&str, String)> = Default::default();
+    // Which component (and env) each bundle path belongs to. Components
+    // rendered while applying, from their inputs, differ from the plan by
+    // design: their drift is not known here.
+    let rendered_late: Vec<&str> = plan
+        .plan
+        .render_at_apply
+        .as_ref()
+        .map(|r| r.components.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut owner: std::collections::HashMap<
+        &str,
+        (&str, Option<&str>, crate::cluster::api::ObjRef),
+    > = Default::default();
     for s in crate::plan::read::all_steps(&plan.plan.steps) {
         for pl in &s.placements {
             for o in &pl.objects {
+                if rendered_late.contains(&o.component.as_str()) {
+                    continue;
+                }
                 let r = crate::cluster::api::ObjRef::new(
                     &o.api_version,
                     &o.kind,
                     &o.namespace,
                     &o.name,
                 );
-                owner.insert(o.path.as_str(), (o.component.as_str(), r.to_string()));
+                owner.insert(
+                    o.path.as_str(),
+                    (o.component.as_str(), pl.env.as_deref(), r),
+                );
             }
         }
     }
     for c in &found.changes {
-        let Some((component, what)) = owner.get(c.path.as_str()) else {
+        let Some((component, env, r)) = owner.get(c.path.as_str()) else {
             continue;
         };
         let lines: Vec<String> = match c.kind {
-            Kind::Added => vec![format!("{what} (deleted)")],
+            // Missing now, but only drift if it was applied (a step that
+            // failed may never have written it).
+            Kind::Added => {
+                let applied = st.applied_resources.iter().any(|a| {
+                    a.cluster == c.cluster
+                        && crate::cluster::api::ObjRef::new(
+                            &a.api_version,
+                            &a.kind,
+                            &a.namespace,
+                            &a.name,
+                        ) == *r
+                });
+                if !applied {
+                    continue;
+                }
+                vec![format!("{r} (deleted)")]
+            }
             _ => {
                 let (a, b) = crate::diff::masked(c.before.as_ref(), c.after.as_ref());
                 crate::diff::fields::leaves(&a.unwrap_or_default(), &b.unwrap_or_default())
                     .into_iter()
-                    .map(|f| format!("{what}: {}", f.path))
+                    .map(|f| format!("{r}: {}", f.path))
                     .collect()
             }
         };
-        for sv in services
-            .iter_mut()
-            .filter(|sv| sv.name == *component && sv.cluster == c.cluster)
-        {
+        for sv in services.iter_mut().filter(|sv| {
+            sv.name == *component && sv.cluster == c.cluster && sv.env.as_deref() == *env
+        }) {
             sv.drifted = true;
             sv.drift.extend(lines.iter().cloned());
         }

@@ -23,18 +23,55 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Canonical JSON: keys sorted at every level, no spaces.
 pub fn canonical(v: &Json) -> String {
-    fn sorted(v: &Json) -> Json {
-        match v {
-            Json::Object(m) => {
-                let mut e: Vec<(&String, &Json)> = m.iter().collect();
-                e.sort_by(|a, b| a.0.cmp(b.0));
-                Json::Object(e.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+    let mut out = Vec::new();
+    write_canonical(v, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("JSON text is UTF-8")
+}
+
+/// Writes the canonical JSON of `v` without building a sorted copy: keys
+/// are sorted as they are written (digests of thousands of objects are a
+/// large part of planning).
+fn write_canonical(v: &Json, w: &mut impl std::io::Write) -> std::io::Result<()> {
+    match v {
+        Json::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_unstable();
+            w.write_all(b"{")?;
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *w, k)?;
+                w.write_all(b":")?;
+                write_canonical(&m[k], w)?;
             }
-            Json::Array(a) => Json::Array(a.iter().map(sorted).collect()),
-            x => x.clone(),
+            w.write_all(b"}")
         }
+        Json::Array(a) => {
+            w.write_all(b"[")?;
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                write_canonical(x, w)?;
+            }
+            w.write_all(b"]")
+        }
+        scalar => serde_json::to_writer(&mut *w, scalar).map_err(std::io::Error::other),
     }
-    serde_json::to_string(&sorted(v)).expect("JSON values serialise")
+}
+
+/// A hasher as a writer, so canonical JSON goes straight into the digest.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Lower-case hex SHA-256.
@@ -47,7 +84,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// `sha256:<hex>` of a value's canonical JSON.
 pub fn digest(v: &Json) -> String {
-    format!("sha256:{}", sha256_hex(canonical(v).as_bytes()))
+    // Buffered: the hasher is fed in blocks rather than token by token.
+    let mut w = std::io::BufWriter::with_capacity(8192, HashWriter(Sha256::new()));
+    write_canonical(v, &mut w).expect("hashing cannot fail");
+    let h = w.into_inner().map_err(|_| ()).expect("hashing cannot fail");
+    let hex: String = h.0.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// Everything a plan is made from.
@@ -127,18 +169,14 @@ fn placements(
 ) -> Json {
     type Place = (String, String, Option<String>, Vec<Json>, Vec<Json>);
     let mut out: Vec<Place> = Vec::new();
-    fn slot<'a>(
-        out: &'a mut Vec<Place>,
-        cluster: &str,
-        ns: &str,
-        env: &Option<String>,
-    ) -> &'a mut Place {
-        let i = match out
-            .iter()
-            .position(|(c, n, e, _, _)| c == cluster && n == ns && e == env)
-        {
-            Some(i) => i,
-            None => {
+    let mut seen: std::collections::HashMap<usize, std::collections::HashSet<String>> =
+        Default::default();
+    let mut index: std::collections::HashMap<(String, String, Option<String>), usize> =
+        Default::default();
+    let mut slot = |out: &mut Vec<Place>, cluster: &str, ns: &str, env: &Option<String>| -> usize {
+        *index
+            .entry((cluster.to_string(), ns.to_string(), env.clone()))
+            .or_insert_with(|| {
                 out.push((
                     cluster.to_string(),
                     ns.to_string(),
@@ -147,21 +185,20 @@ fn placements(
                     Vec::new(),
                 ));
                 out.len() - 1
-            }
-        };
-        &mut out[i]
-    }
+            })
+    };
     for d in deployments.iter().filter(|d| d.step == step) {
         let cluster = if d.named_cluster {
             d.cluster.as_str()
         } else {
             "local"
         };
-        let place = slot(&mut out, cluster, &d.namespace, &d.env);
+        let i = slot(&mut out, cluster, &d.namespace, &d.env);
         for (c, _) in &d.components {
             let svc = service_json(c);
-            if !place.3.contains(&svc) {
-                place.3.push(svc);
+            // Seen by content, in linear time (a fleet places thousands).
+            if seen.entry(i).or_default().insert(canonical(&svc)) {
+                out[i].3.push(svc);
             }
         }
     }
@@ -183,9 +220,8 @@ fn placements(
             "path": path,
         });
         let place_ns = t.namespace.clone().unwrap_or_default();
-        slot(&mut out, t.cluster_name(), &place_ns, &t.env)
-            .4
-            .push(entry);
+        let i = slot(&mut out, t.cluster_name(), &place_ns, &t.env);
+        out[i].4.push(entry);
     }
     Json::Array(
         out.into_iter()

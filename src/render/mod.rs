@@ -156,12 +156,15 @@ pub fn render_deployments(
         catalog,
         sources,
         false,
+        false,
     )
 }
 
-/// [`render_deployments`], each object with who set each of its fields
+/// [`render_deployments`] of a whole application, as the commands render
+/// it: a component no step deploys is checked too, and with `explain`
+/// each object records who set each of its fields
 /// ([`RenderedObject::origins`]).
-pub fn render_deployments_explained(
+pub fn render_application(
     app: &Application,
     deployments: &[crate::policy::Deployment],
     clusters: &crate::policy::ClusterSet,
@@ -169,6 +172,7 @@ pub fn render_deployments_explained(
     revision: u32,
     catalog: &mut Catalog,
     sources: &mut SourceMap,
+    explain: bool,
 ) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
     render_all(
         app,
@@ -178,6 +182,7 @@ pub fn render_deployments_explained(
         revision,
         catalog,
         sources,
+        explain,
         true,
     )
 }
@@ -192,6 +197,7 @@ fn render_all(
     catalog: &mut Catalog,
     sources: &mut SourceMap,
     explain: bool,
+    check_all: bool,
 ) -> Result<Vec<(RenderedObject, Target)>, Vec<Diagnostic>> {
     // `context.components` lists the application's components, as upstream.
     let components = Json::Array(app.components.iter().map(context::component_json).collect());
@@ -235,7 +241,7 @@ fn render_all(
     // A component no step deploys is still checked: its definition, its
     // traits and its properties, rendered once for the local cluster and
     // dropped, so a mistake does not wait for the workflow to change.
-    for c in &app.components {
+    for c in app.components.iter().filter(|_| check_all) {
         if deployments
             .iter()
             .any(|d| d.components.iter().any(|(x, _)| x.name == c.name))
