@@ -21,7 +21,7 @@ macro_rules! report {
 fn builtins_render_like_kubevela_definitions() {
     let Some(defs) = std::env::var_os("VELAC_KUBEVELA_DEFS") else {
         report!(
-            "kubevela_compat: skipped: VELAC_KUBEVELA_DEFS is not set (KubeVela's definition sources are not in this repository)"
+            "kubevela_compat: skipped: VELAC_KUBEVELA_DEFS is not set (KubeVela's definition sources are not in this repository; clone kubevela/kubevela anywhere and run .ci/run with VELAC_KUBEVELA_GIT=<the clone>, or point VELAC_KUBEVELA_DEFS at its vela-templates/definitions/internal)"
         );
         return;
     };
