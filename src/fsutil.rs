@@ -55,8 +55,15 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
 }
 
 /// Replaces directory `dest` with exactly `files` (relative paths). `marker`
-/// is a file every directory of ours holds (e.g. `index.json`).
-pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Result<(), WriteError> {
+/// is a file every directory of ours holds (e.g. `index.json`). A `private`
+/// tree (one holding Secrets) is readable by its owner only: directories
+/// 0700, files 0600, from the moment they are created.
+pub fn write_dir(
+    dest: &Path,
+    files: &[(String, String)],
+    marker: &str,
+    private: bool,
+) -> Result<(), WriteError> {
     if dest.exists() {
         let ours = dest.join(marker).is_file();
         let empty = std::fs::read_dir(dest).map_err(io(dest))?.next().is_none();
@@ -88,11 +95,11 @@ pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Resul
         dirs.sort();
         dirs.dedup();
         for d in &dirs {
-            std::fs::create_dir_all(d).map_err(io(d))?;
+            create_dir(d, private)?;
         }
         in_parallel(files, |(rel, text)| {
             let p = tmp.join(rel);
-            let mut f = std::fs::File::create(&p).map_err(io(&p))?;
+            let mut f = create_file(&p, private)?;
             f.write_all(text.as_bytes()).map_err(io(&p))?;
             f.sync_all().map_err(io(&p))
         })?;
@@ -116,6 +123,34 @@ pub fn write_dir(dest: &Path, files: &[(String, String)], marker: &str) -> Resul
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Creates a directory (and its parents), owner-only when `private`.
+fn create_dir(d: &Path, private: bool) -> Result<(), WriteError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    b.create(d).map_err(io(d))
+}
+
+/// Creates (or truncates) a file, owner-only when `private`.
+fn create_file(p: &Path, private: bool) -> Result<std::fs::File, WriteError> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    o.open(p).map_err(io(p))
 }
 
 /// Makes a directory's entries durable (the files created or renamed in it).
@@ -172,7 +207,7 @@ mod tests {
             ("index.json".to_string(), "{}\n".to_string()),
             ("a/b.yaml".into(), "x: 1\n".into()),
         ];
-        write_dir(&dest, &files, "index.json").unwrap();
+        write_dir(&dest, &files, "index.json", false).unwrap();
         assert_eq!(
             std::fs::read_to_string(dest.join("a/b.yaml")).unwrap(),
             "x: 1\n"
@@ -182,7 +217,7 @@ mod tests {
             ("index.json".to_string(), "{}\n".to_string()),
             ("c.yaml".into(), "y: 2\n".into()),
         ];
-        write_dir(&dest, &files2, "index.json").unwrap();
+        write_dir(&dest, &files2, "index.json", false).unwrap();
         assert!(!dest.join("a/b.yaml").exists());
         assert!(dest.join("c.yaml").exists());
         // Someone else's directory is left alone.
@@ -190,7 +225,7 @@ mod tests {
         std::fs::create_dir_all(&other).unwrap();
         std::fs::write(other.join("keep.txt"), "mine").unwrap();
         assert!(matches!(
-            write_dir(&other, &files, "index.json"),
+            write_dir(&other, &files, "index.json", false),
             Err(WriteError::NotOurs(..))
         ));
         assert_eq!(
@@ -222,7 +257,15 @@ mod tests {
             })
             .collect();
         files.push(("index.json".into(), "{}\n".into()));
-        write_dir(&dest, &files, "index.json").unwrap();
+        write_dir(&dest, &files, "index.json", true).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dest), 0o700);
+            assert_eq!(mode(&dest.join("c1/ns1")), 0o700);
+            assert_eq!(mode(&dest.join("c1/ns1/cm.1.yaml")), 0o600);
+        }
         for (rel, text) in &files {
             assert_eq!(&std::fs::read_to_string(dest.join(rel)).unwrap(), text);
         }
@@ -230,7 +273,7 @@ mod tests {
         // leaves the previous one in place.
         let mut bad = files.clone();
         bad.push(("c0/ns0/cm.0.yaml/nested".into(), "x".into()));
-        assert!(write_dir(&dest, &bad, "index.json").is_err());
+        assert!(write_dir(&dest, &bad, "index.json", true).is_err());
         assert_eq!(
             std::fs::read_to_string(dest.join("c1/ns1/cm.1.yaml")).unwrap(),
             "i: 1\n"

@@ -116,3 +116,51 @@ fn plan_directories_are_only_replaced_by_plans() {
     );
     let _ = std::fs::remove_dir_all(&e);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_plan_holding_a_secret_is_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp("secret");
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = dir.join("app.yaml");
+    std::fs::write(
+        &app,
+        "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: s
+spec:
+  components:
+    - name: creds
+      type: k8s-objects
+      properties:
+        objects:
+          - apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {password: hunter2}
+",
+    )
+    .unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let out = dir.join("plan");
+    let o = velac(&["plan", app.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&out.join("plan.json")), 0o600);
+    assert_eq!(mode(&out.join("local/default/secret.creds.yaml")), 0o600);
+    assert_eq!(mode(&out.join("local/default")), 0o700);
+    // render -o of the same bundle, likewise.
+    let bundle = dir.join("bundle");
+    let o = velac(&[
+        "render",
+        app.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(mode(&bundle), 0o700);
+    assert_eq!(mode(&bundle.join("local/default/secret.creds.yaml")), 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -111,7 +111,12 @@ pub(super) fn run(a: PlanArgs) -> u8 {
     text.push('\n');
     files.push((PLAN_FILE.to_string(), text));
     files.sort_by(|x, y| x.0.cmp(&y.0));
-    if let Err(e) = crate::fsutil::write_dir(out_dir, &files, PLAN_FILE) {
+    // A plan holding a Secret is its owner's only.
+    let private = r
+        .placed
+        .iter()
+        .any(|(o, _)| crate::render::holds_secret(&o.object));
+    if let Err(e) = crate::fsutil::write_dir(out_dir, &files, PLAN_FILE, private) {
         eprintln!("velac: {e}");
         return EXIT_FAIL;
     }

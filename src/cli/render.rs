@@ -266,7 +266,9 @@ pub(super) fn run(a: RenderArgs) -> u8 {
             Ok(f) => f,
             Err(d) => return fail(&[d], &sources),
         };
-        if let Err(e) = crate::fsutil::write_dir(dir, &files, bundle::INDEX) {
+        // A bundle holding a Secret is its owner's only.
+        let private = placed.iter().any(|(o, _)| render::holds_secret(&o.object));
+        if let Err(e) = crate::fsutil::write_dir(dir, &files, bundle::INDEX, private) {
             eprintln!("velac: {e}");
             return EXIT_FAIL;
         }
