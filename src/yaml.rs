@@ -277,8 +277,51 @@ pub fn parse_str(sources: &mut SourceMap, name: &str, text: &str) -> Result<Vec<
     parse_documents(sources, id)
 }
 
+/// What a reading limit means for the person whose file hit it (the
+/// crate's own text is a Rust debug dump).
+fn budget_message(b: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    const FIXED: &str = "velac reads no more, and the limit cannot be raised";
+    match b {
+        B::Nodes { nodes } => format!(
+            "the document expands to more than {} values: aliases that repeat other aliases grow a small file into a huge one (an \"alias bomb\"); {FIXED}",
+            nodes.saturating_sub(1)
+        ),
+        B::Aliases { aliases } => {
+            format!(
+                "the document uses more than {} aliases (`*name`); {FIXED}",
+                aliases.saturating_sub(1)
+            )
+        }
+        B::Anchors { anchors } => {
+            format!(
+                "the document defines more than {} anchors (`&name`); {FIXED}",
+                anchors.saturating_sub(1)
+            )
+        }
+        B::Depth { depth } => format!(
+            "the document nests deeper than {} levels; {FIXED}",
+            depth.saturating_sub(1)
+        ),
+        B::AliasAnchorRatio { aliases, anchors } => format!(
+            "the document uses {aliases} aliases for {anchors} anchors, the shape of an \"alias bomb\"; {FIXED}"
+        ),
+        _ => format!("the document is larger than velac reads safely; {FIXED}"),
+    }
+}
+
 fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
-    let mut msg = e.without_snippet().to_string();
+    // The reason under the wrappers that say where an alias was used.
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    let mut msg = match inner {
+        serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+        _ => e.without_snippet().to_string(),
+    };
     // The crate appends "at line L column C"; the span carries that instead.
     if let Some(i) = msg.find(" at line ") {
         msg.truncate(i);
