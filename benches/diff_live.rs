@@ -15,23 +15,19 @@
 #[path = "../tests/support/fake_apiserver/mod.rs"]
 #[allow(missing_docs)]
 mod fake_apiserver;
+#[path = "support/tools.rs"]
+mod tools;
 
 use fake_apiserver::{FakeApiServer, kubeconfig_yaml};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
+use tools::{have, peak_rss_mb, run};
 
 const COMPONENTS: usize = 50;
 const PER_COMPONENT: usize = 10;
 const CLUSTERS: [&str; 2] = ["cluster-staging", "cluster-prod"];
 const NAMESPACE: &str = "velac-bench-diff";
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 fn app() -> String {
     let mut s = format!(
@@ -50,34 +46,6 @@ fn app() -> String {
     s.push_str("  policies:\n    - name: both\n      type: topology\n      properties:\n        clusters: [cluster-staging, cluster-prod]\n");
     s.push_str("  workflow:\n    steps:\n      - name: deploy\n        type: deploy\n        properties:\n          policies: [both]\n          parallelism: 10\n");
     s
-}
-
-fn run(cmd: &mut Command) -> String {
-    let o = cmd.output().expect("runs");
-    assert!(
-        o.status.success(),
-        "{:?}: {}{}",
-        cmd,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn peak_rss_mb(dir: &Path, shell: &str) -> String {
-    let o = Command::new("/usr/bin/time")
-        .args(["-v", "sh", "-c", shell])
-        .current_dir(dir)
-        .output()
-        .expect("time runs");
-    let err = String::from_utf8_lossy(&o.stderr);
-    err.lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|k| k.trim().parse::<f64>().ok())
-        .map_or_else(|| "?".into(), |k| format!("{:.0} MB", k / 1024.0))
 }
 
 /// kubectl's input: the plan's objects as velac sends them (with the

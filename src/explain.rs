@@ -118,12 +118,7 @@ fn field(
     policies: &HashMap<(FileId, u32), String>,
     pos: &dyn Fn(&Span) -> String,
 ) -> Field {
-    let value = path
-        .iter()
-        .try_fold(obj, |cur, s| match s {
-            Seg::Key(k) => cur.get(k),
-            Seg::Index(i) => cur.get(*i),
-        })
+    let value = crate::render::prov::at(obj, path)
         .cloned()
         .unwrap_or(Json::Null);
     // The user's own lines first, in the order the evaluator gave them.

@@ -139,18 +139,8 @@ impl Ctx<'_> {
     }
 
     /// Retries transient failures (network, overload) a few times.
-    fn retry<T>(&self, mut f: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
-        let mut wait = Duration::from_millis(300);
-        for _ in 0..3 {
-            match f() {
-                Err(e) if e.transient() => {
-                    std::thread::sleep(wait);
-                    wait *= 2;
-                }
-                other => return other,
-            }
-        }
-        f()
+    fn retry<T>(&self, f: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
+        crate::cluster::api::retry(f)
     }
 
     /// Applies one placement's objects. Errors name the cluster and object.

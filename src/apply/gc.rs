@@ -14,7 +14,8 @@ use crate::plan::read::{ObjectRef, Plan, PlanDir, all_steps};
 use crate::state::status::{AppliedResource, Revision};
 use serde_json::Value as Json;
 
-fn label<'a>(live: &'a Json, key: &str) -> Option<&'a str> {
+/// A label of an object, if it has it.
+pub(crate) fn label<'a>(live: &'a Json, key: &str) -> Option<&'a str> {
     live.pointer(&format!("/metadata/labels/{}", key.replace('/', "~1")))
         .and_then(Json::as_str)
 }
@@ -43,15 +44,7 @@ pub fn stale(
     for s in all_steps(&p.steps) {
         for pl in &s.placements {
             for o in &pl.objects {
-                keep.insert((
-                    pl.cluster.clone(),
-                    ObjRef::new(
-                        o.api_version.clone(),
-                        o.kind.clone(),
-                        o.namespace.clone(),
-                        o.name.clone(),
-                    ),
-                ));
+                keep.insert((pl.cluster.clone(), ObjRef::from(o)));
             }
         }
     }
@@ -63,15 +56,7 @@ pub fn stale(
 }
 
 fn key_of(r: &AppliedResource) -> (String, ObjRef) {
-    (
-        r.cluster.clone(),
-        ObjRef::new(
-            r.api_version.clone(),
-            r.kind.clone(),
-            r.namespace.clone(),
-            r.name.clone(),
-        ),
-    )
+    (r.cluster.clone(), ObjRef::from(r))
 }
 
 /// Whether collection deletes a stale entry whose object is `live`: only

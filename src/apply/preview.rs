@@ -12,14 +12,13 @@
 
 use super::deploy::{Clusters, applyset_id, outgoing};
 use super::gc::{self, Fate};
-use crate::cluster::api::{ApiError, ClusterApi, ObjRef};
+use crate::cluster::api::{ApiError, ClusterApi, ObjRef, retry};
 use crate::plan::read::{ObjectRef, PlanDir, all_steps};
 use crate::state::status::AppliedResource;
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// How an object would change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,20 +105,6 @@ struct Item<'a> {
     component_type: String,
 }
 
-fn retry<T>(mut f: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let mut wait = Duration::from_millis(300);
-    for _ in 0..3 {
-        match f() {
-            Err(e) if e.transient() => {
-                std::thread::sleep(wait);
-                wait *= 2;
-            }
-            other => return other,
-        }
-    }
-    f()
-}
-
 /// What a preview covers.
 #[derive(Clone, Debug)]
 pub struct Scope {
@@ -176,7 +161,7 @@ pub fn preview(
         }
         for pl in &s.placements {
             for o in &pl.objects {
-                let r = ObjRef::new(&o.api_version, &o.kind, &o.namespace, &o.name);
+                let r = ObjRef::from(o);
                 if !seen.insert((pl.cluster.as_str(), r)) {
                     continue;
                 }
@@ -206,12 +191,7 @@ pub fn preview(
     let done = AtomicUsize::new(0);
     let owned: HashSet<(String, ObjRef)> = applied
         .iter()
-        .map(|r| {
-            (
-                r.cluster.clone(),
-                ObjRef::new(&r.api_version, &r.kind, &r.namespace, &r.name),
-            )
-        })
+        .map(|r| (r.cluster.clone(), ObjRef::from(r)))
         .collect();
     let results: Vec<Preview> = std::thread::scope(|sc| {
         let handles: Vec<_> = names
@@ -389,7 +369,7 @@ impl OnCluster<'_> {
         items: &[Item],
     ) -> Result<Option<LiveChange>, String> {
         let o = it.obj;
-        let r = ObjRef::new(&o.api_version, &o.kind, &o.namespace, &o.name);
+        let r = ObjRef::from(o);
         let fail = |e: ApiError| {
             let e = if o.kind == "Secret" { withheld(e) } else { e };
             if Self::fatal(&e) {
@@ -465,7 +445,7 @@ impl OnCluster<'_> {
     /// Stale inventory entries collection would delete.
     fn removals(&self, gone: &[&AppliedResource], out: &mut Preview, tick: &dyn Fn()) {
         for r in gone {
-            let oref = ObjRef::new(&r.api_version, &r.kind, &r.namespace, &r.name);
+            let oref = ObjRef::from(*r);
             let res = retry(|| self.cluster.get(&oref));
             tick();
             let live = match res {
@@ -482,7 +462,12 @@ impl OnCluster<'_> {
             }
             out.changes.push(LiveChange {
                 cluster: self.name.to_string(),
-                path: path_of(self.name, &oref),
+                path: crate::render::bundle::path_for(
+                    self.name,
+                    &oref.kind,
+                    &oref.namespace,
+                    &oref.name,
+                ),
                 kind: Kind::Removed,
                 before: Some(normalise(&live)),
                 after: None,
@@ -543,16 +528,6 @@ fn redact(msg: String, plan: &PlanDir, o: &ObjectRef) -> String {
     out
 }
 
-/// The bundle path an object would have: `<cluster>/<namespace>/<kind>.<name>.yaml`.
-pub fn path_of(cluster: &str, r: &ObjRef) -> String {
-    let dir = if r.namespace.is_empty() {
-        "_cluster"
-    } else {
-        &r.namespace
-    };
-    format!("{cluster}/{dir}/{}.{}.yaml", r.kind.to_lowercase(), r.name)
-}
-
 fn is_read_only(plan: &PlanDir, it: &Item) -> bool {
     super::policies::read_only(
         &plan.plan.policies,
@@ -590,9 +565,16 @@ mod tests {
             normalise(&live),
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "labels": {"k": "v"}}, "data": {"x": "1"}})
         );
+        use crate::render::bundle::path_for;
         let r = ObjRef::new("v1", "Namespace", "x", "n");
-        assert_eq!(path_of("prod", &r), "prod/_cluster/namespace.n.yaml");
+        assert_eq!(
+            path_for("prod", &r.kind, &r.namespace, &r.name),
+            "prod/_cluster/namespace.n.yaml"
+        );
         let r = ObjRef::new("apps/v1", "Deployment", "ns", "web");
-        assert_eq!(path_of("prod", &r), "prod/ns/deployment.web.yaml");
+        assert_eq!(
+            path_for("prod", &r.kind, &r.namespace, &r.name),
+            "prod/ns/deployment.web.yaml"
+        );
     }
 }

@@ -10,7 +10,6 @@ use crate::cluster::Registry;
 use crate::diff::{self, Report};
 use crate::plan::read::PlanDir;
 use crate::render::bundle;
-use crate::state::status::Revision;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -20,7 +19,7 @@ use std::path::Path;
 /// so that an application diffed right after its apply shows nothing (a
 /// new revision would relabel every object, as KubeVela does not for an
 /// unchanged application).
-fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanDir, ()> {
+fn plan_of(target: &Path, a: &DiffArgs) -> Result<PlanDir, ()> {
     if target.is_dir() {
         return PlanDir::read(target).map_err(|e| eprintln!("velac: {e}"));
     }
@@ -38,17 +37,16 @@ fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanD
             .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
         Ok::<_, ()>((r, plan))
     };
-    let (mut r, plan) = match last {
-        Some(last) => {
-            let (r, plan) = render(Which::Last)?;
-            if plan["revision"]["hash"] == last.revision_hash.as_str() {
-                (r, plan)
-            } else {
-                render(Which::Next)?
-            }
-        }
-        None => render(Which::Next)?,
-    };
+    // Rendered as the last applied revision first (revision 1 when none,
+    // which is also the next).
+    let (mut r, mut plan) = render(Which::Last)?;
+    let unchanged = r
+        .last_applied
+        .as_ref()
+        .is_none_or(|l| plan["revision"]["hash"] == l.revision_hash.as_str());
+    if !unchanged {
+        (r, plan) = render(Which::Next)?;
+    }
     r.warn();
     let mut files = bundle::files(&r.placed).map_err(|d| eprint!("{}", d.render(&r.sources)))?;
     let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
@@ -61,26 +59,7 @@ fn plan_of(target: &Path, a: &DiffArgs, last: Option<&Revision>) -> Result<PlanD
 /// names its cluster) and mean exit 2.
 pub(super) fn report(target: &Path, a: &DiffArgs) -> Result<Report, ()> {
     let home = store().map_err(|(msg, _)| eprintln!("velac: {msg}"))?;
-    // The application's key, to find what was applied last.
-    let key = if target.is_dir() {
-        None
-    } else {
-        let mut sources = crate::source::SourceMap::new();
-        let (file, _) =
-            super::render::load_inputs(&mut sources, target, &a.defs).map_err(|_| ())?;
-        Some(crate::state::AppKey {
-            namespace: file.app.namespace.clone(),
-            name: file.app.name.clone(),
-        })
-    };
-    let last = match &key {
-        Some(k) => home
-            .status(k)
-            .map_err(|e| eprintln!("velac: {e}"))?
-            .and_then(|s| s.latest_revision),
-        None => None,
-    };
-    let plan = plan_of(target, a, last.as_ref())?;
+    let plan = plan_of(target, a)?;
     let key = crate::apply::app_key(&plan);
     let status = home.status(&key).map_err(|e| eprintln!("velac: {e}"))?;
     let reg = Registry::new(home.as_ref());

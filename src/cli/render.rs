@@ -93,6 +93,8 @@ pub(super) struct Rendered {
     pub kube_version: String,
     /// Worth saying on stderr (the caller says it, once).
     pub warnings: Vec<String>,
+    /// The revision the state says was applied last, if any.
+    pub last_applied: Option<crate::state::status::Revision>,
 }
 
 impl Rendered {
@@ -214,7 +216,8 @@ pub(super) fn render_inputs_at(
         })?,
         None => None,
     };
-    let revision = last.and_then(|s| s.latest_revision).map_or(1, |r| {
+    let last_applied = last.and_then(|s| s.latest_revision);
+    let revision = last_applied.as_ref().map_or(1, |r| {
         if which == Revision::Next {
             r.revision + 1
         } else {
@@ -252,6 +255,7 @@ pub(super) fn render_inputs_at(
         revision,
         kube_version: kube_version.to_string(),
         warnings,
+        last_applied,
     })
 }
 

@@ -232,12 +232,7 @@ fn drift(
                 if rendered_late.contains(&o.component.as_str()) {
                     continue;
                 }
-                let r = crate::cluster::api::ObjRef::new(
-                    &o.api_version,
-                    &o.kind,
-                    &o.namespace,
-                    &o.name,
-                );
+                let r = crate::cluster::api::ObjRef::from(o);
                 owner.insert(
                     o.path.as_str(),
                     (o.component.as_str(), pl.env.as_deref(), r),
@@ -253,15 +248,10 @@ fn drift(
             // Missing now, but only drift if it was applied (a step that
             // failed may never have written it).
             Kind::Added => {
-                let applied = st.applied_resources.iter().any(|a| {
-                    a.cluster == c.cluster
-                        && crate::cluster::api::ObjRef::new(
-                            &a.api_version,
-                            &a.kind,
-                            &a.namespace,
-                            &a.name,
-                        ) == *r
-                });
+                let applied = st
+                    .applied_resources
+                    .iter()
+                    .any(|a| a.cluster == c.cluster && crate::cluster::api::ObjRef::from(a) == *r);
                 if !applied {
                     continue;
                 }

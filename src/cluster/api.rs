@@ -64,6 +64,18 @@ impl ObjRef {
     }
 }
 
+impl From<&crate::plan::read::ObjectRef> for ObjRef {
+    fn from(o: &crate::plan::read::ObjectRef) -> ObjRef {
+        ObjRef::new(&o.api_version, &o.kind, &o.namespace, &o.name)
+    }
+}
+
+impl From<&crate::state::status::AppliedResource> for ObjRef {
+    fn from(a: &crate::state::status::AppliedResource) -> ObjRef {
+        ObjRef::new(&a.api_version, &a.kind, &a.namespace, &a.name)
+    }
+}
+
 impl std::fmt::Display for ObjRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.namespace.is_empty() {
@@ -121,6 +133,22 @@ impl ApiError {
             _ => false,
         }
     }
+}
+
+/// Runs a call, trying again a few times (0.3 s, 0.6 s, 1.2 s apart) while
+/// it fails for a reason that may pass ([`ApiError::transient`]).
+pub fn retry<T>(mut f: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut wait = std::time::Duration::from_millis(300);
+    for _ in 0..3 {
+        match f() {
+            Err(e) if e.transient() => {
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
+    f()
 }
 
 /// One cluster, as the applier uses it.

@@ -179,48 +179,34 @@ pub fn masked(before: Option<&Json>, after: Option<&Json>) -> (Option<Json>, Opt
     if !(is_secret(before) || is_secret(after)) {
         return (a, b);
     }
-    let old: Vec<(&str, String, Json)> = a
-        .as_mut()
-        .map(|a| {
-            secret_values(a)
-                .into_iter()
-                .map(|(f, k, v)| (f, k, v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let new: Vec<(&str, String, Json)> = b
-        .as_mut()
-        .map(|b| {
-            secret_values(b)
-                .into_iter()
-                .map(|(f, k, v)| (f, k, v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let same = |side: &[(&str, String, Json)], f: &str, k: &str, v: &Json| {
-        side.iter()
-            .any(|(f2, k2, v2)| *f2 == f && k2 == k && v2 == v)
+    // Each side's values as they are, then each side masked against the
+    // other's.
+    type Values = Vec<(&'static str, String, Json)>;
+    let values = |o: &mut Option<Json>| -> Values {
+        o.as_mut()
+            .map(|x| {
+                secret_values(x)
+                    .into_iter()
+                    .map(|(f, k, v)| (f, k, v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    if let Some(a) = a.as_mut() {
-        for (f, k, v) in secret_values(a) {
-            let equal = same(&new, f, &k, v);
+    let (old, new) = (values(&mut a), values(&mut b));
+    let mask = |o: &mut Option<Json>, other: &Values, side: &str| {
+        for (f, k, v) in o.as_mut().map(secret_values).unwrap_or_default() {
+            let equal = other
+                .iter()
+                .any(|(f2, k2, v2)| *f2 == f && *k2 == k && v2 == v);
             *v = Json::String(if equal {
                 MASK.into()
             } else {
-                format!("{MASK} (before)")
+                format!("{MASK} ({side})")
             });
         }
-    }
-    if let Some(b) = b.as_mut() {
-        for (f, k, v) in secret_values(b) {
-            let equal = same(&old, f, &k, v);
-            *v = Json::String(if equal {
-                MASK.into()
-            } else {
-                format!("{MASK} (after)")
-            });
-        }
-    }
+    };
+    mask(&mut a, &new, "before");
+    mask(&mut b, &old, "after");
     (a, b)
 }
 

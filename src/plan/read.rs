@@ -104,6 +104,30 @@ pub struct ClusterRef {
     pub kube_version: Option<String>,
 }
 
+impl Plan {
+    /// The cluster snapshot the plan was made with, as placement reads it
+    /// (steps that place at apply time place on the clusters that were
+    /// reviewed).
+    pub fn cluster_set(&self) -> crate::policy::ClusterSet {
+        crate::policy::ClusterSet {
+            clusters: self
+                .clusters
+                .iter()
+                .map(|c| crate::policy::Cluster {
+                    name: c.name.clone(),
+                    labels: c
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                    endpoint: c.endpoint.clone(),
+                    kube_version: c.kube_version.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A policy, as the applier reads it.
 #[derive(Deserialize, Clone, Debug)]
 pub struct PolicyRef {

@@ -42,16 +42,17 @@ pub fn cluster_scoped(kind: &str) -> bool {
 /// cluster-scoped objects under `_cluster/`.
 pub fn path(o: &RenderedObject, t: &Target) -> String {
     let (_, kind, ns, name) = o.id();
+    path_for(t.cluster_name(), kind, ns, name)
+}
+
+/// [`path`] from the object's cluster, kind, namespace and name.
+pub fn path_for(cluster: &str, kind: &str, ns: &str, name: &str) -> String {
     let dir = if cluster_scoped(kind) || ns.is_empty() {
         "_cluster"
     } else {
         ns
     };
-    format!(
-        "{}/{dir}/{}.{name}.yaml",
-        t.cluster_name(),
-        kind.to_lowercase()
-    )
+    format!("{cluster}/{dir}/{}.{name}.yaml", kind.to_lowercase())
 }
 
 /// Provenance of one object, as the index and `render --output json` show it.

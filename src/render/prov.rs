@@ -158,7 +158,8 @@ pub(crate) fn align(path: &[Seg], from: &Json, to: &Json) -> Option<Vec<Seg>> {
     Some(out)
 }
 
-fn at<'a>(j: &'a Json, path: &[Seg]) -> Option<&'a Json> {
+/// The value at a path, if there is one.
+pub(crate) fn at<'a>(j: &'a Json, path: &[Seg]) -> Option<&'a Json> {
     path.iter().try_fold(j, |cur, s| match s {
         Seg::Key(k) => cur.get(k),
         Seg::Index(i) => cur.get(*i),

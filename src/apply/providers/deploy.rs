@@ -274,22 +274,7 @@ fn placements(h: &StepHost, p: &Json) -> Result<Vec<Json>, String> {
         .and_then(Json::as_array)
         .map(|a| a.iter().filter_map(Json::as_str).collect())
         .unwrap_or_default();
-    let clusters = crate::policy::ClusterSet {
-        clusters: plan
-            .clusters
-            .iter()
-            .map(|c| crate::policy::Cluster {
-                name: c.name.clone(),
-                labels: c
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                endpoint: c.endpoint.clone(),
-                kube_version: None,
-            })
-            .collect(),
-    };
+    let clusters = plan.cluster_set();
     let mut out = Vec::new();
     for n in &names {
         let pol = plan

@@ -11,8 +11,9 @@
 
 use crate::apply::Event;
 use crate::apply::deploy::APP_LABEL;
+use crate::apply::gc::label;
 use crate::apply::host::StepHost;
-use crate::cluster::api::{ApiError, ClusterApi, ObjRef};
+use crate::cluster::api::{ApiError, ClusterApi, ObjRef, retry};
 use crate::state::AppKey;
 use crate::state::status::AppliedResource;
 use crate::step::{Call, Reply};
@@ -80,26 +81,6 @@ fn with_namespace(mut obj: Json) -> Json {
         m.insert("namespace".into(), json!("default"));
     }
     obj
-}
-
-fn label<'a>(obj: &'a Json, key: &str) -> Option<&'a str> {
-    obj.pointer(&format!("/metadata/labels/{}", key.replace('/', "~1")))
-        .and_then(Json::as_str)
-}
-
-/// Retries transient failures (network, overload) a few times.
-fn retry<T>(mut f: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
-    let mut wait = std::time::Duration::from_millis(300);
-    for _ in 0..3 {
-        match f() {
-            Err(e) if e.transient() => {
-                std::thread::sleep(wait);
-                wait *= 2;
-            }
-            other => return other,
-        }
-    }
-    f()
 }
 
 fn connect(h: &StepHost, name: &str) -> Result<Arc<dyn ClusterApi>, String> {

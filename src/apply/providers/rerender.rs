@@ -60,22 +60,7 @@ pub fn placements(
     catalog
         .load_objects(&mut sources, "<plan definitions>", &ra.definitions)
         .map_err(|d| bad("definitions", d))?;
-    let clusters = crate::policy::ClusterSet {
-        clusters: plan
-            .clusters
-            .iter()
-            .map(|c| crate::policy::Cluster {
-                name: c.name.clone(),
-                labels: c
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                endpoint: c.endpoint.clone(),
-                kube_version: c.kube_version.clone(),
-            })
-            .collect(),
-    };
+    let clusters = plan.cluster_set();
     let deployments: Vec<_> = crate::policy::deployments(&file, &clusters)
         .map_err(|d| bad("placement", d))?
         .into_iter()
