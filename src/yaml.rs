@@ -250,19 +250,29 @@ impl<'de> Deserialize<'de> for KeyText {
     }
 }
 
-/// The options that make scalars resolve as Kubernetes reads them.
-fn options() -> serde_saphyr::Options {
+/// The options that make scalars resolve as Kubernetes reads them, for a
+/// text of `len` bytes.
+fn options(len: usize) -> serde_saphyr::Options {
     let mut o = serde_saphyr::Options::default();
     o.legacy_octal_numbers = true;
     o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     o.with_snippet = false;
+    // The crate's limits suit small files; a fleet's application is megabytes
+    // of plain YAML. Without aliases a file holds at most one value per byte
+    // (`{a,b}`), so that much is always read; only aliases can go past it, and
+    // they stop at the larger of that and the crate's defaults.
+    let mut b = serde_saphyr::budget::Budget::default();
+    b.max_nodes = b.max_nodes.max(len);
+    b.max_events = b.max_events.max(len.saturating_mul(2));
+    b.max_total_scalar_bytes = b.max_total_scalar_bytes.max(len);
+    o.budget = Some(b);
     o
 }
 
 /// Parses every document of a YAML file (empty documents are skipped).
 pub fn parse_documents(sources: &SourceMap, file: FileId) -> Result<Vec<Node>, Diagnostic> {
     let text = &sources.file(file).text;
-    let raws: Vec<Raw> = serde_saphyr::from_multiple_with_options(text, options())
+    let raws: Vec<Raw> = serde_saphyr::from_multiple_with_options(text, options(text.len()))
         .map_err(|e| yaml_error(file, text, &e))?;
     let index = CharIndex::new(text);
     Ok(raws
@@ -425,6 +435,23 @@ mod tests {
         let mut sm = SourceMap::new();
         let docs = parse_str(&mut sm, "t.yaml", text).unwrap();
         (sm, docs)
+    }
+
+    #[test]
+    fn large_files_are_read_and_alias_bombs_are_not() {
+        // 300,000 values, past the YAML crate's default of 250,000 nodes.
+        let big = format!("[{}1]", "1,".repeat(299_999));
+        let (_, docs) = parse(&big);
+        assert!(matches!(&docs[0].kind, Kind::Seq(items) if items.len() == 300_000));
+        // Ten levels of ten aliases each: 10^10 values from 200 bytes.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = format!("*a{}", i - 1);
+            bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [p.as_str(); 10].join(", ")));
+        }
+        let mut sm = SourceMap::new();
+        let err = parse_str(&mut sm, "bomb.yaml", &bomb).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub struct Application {
 }
 
 /// One component.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Component {
     /// Unique name.
     pub name: String,
@@ -106,7 +106,7 @@ pub struct Component {
 }
 
 /// One trait of a component.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Trait {
     /// TraitDefinition name.
     pub type_: String,

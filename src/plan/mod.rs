@@ -47,16 +47,7 @@ fn write_canonical(v: &Json, w: &mut impl std::io::Write) -> std::io::Result<()>
             }
             w.write_all(b"}")
         }
-        Json::Array(a) => {
-            w.write_all(b"[")?;
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b",")?;
-                }
-                write_canonical(x, w)?;
-            }
-            w.write_all(b"]")
-        }
+        Json::Array(a) => write_canonical_list(a, w),
         scalar => serde_json::to_writer(&mut *w, scalar).map_err(std::io::Error::other),
     }
 }
@@ -76,10 +67,27 @@ impl std::io::Write for HashWriter {
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// [`write_canonical`] of a list given as a slice.
+fn write_canonical_list(a: &[Json], w: &mut impl std::io::Write) -> std::io::Result<()> {
+    w.write_all(b"[")?;
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_canonical(x, w)?;
+    }
+    w.write_all(b"]")
 }
 
 /// `sha256:<hex>` of a value's canonical JSON.
@@ -88,8 +96,7 @@ pub fn digest(v: &Json) -> String {
     let mut w = std::io::BufWriter::with_capacity(8192, HashWriter(Sha256::new()));
     write_canonical(v, &mut w).expect("hashing cannot fail");
     let h = w.into_inner().map_err(|_| ()).expect("hashing cannot fail");
-    let hex: String = h.0.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", hex(&h.0.finalize()))
 }
 
 /// Everything a plan is made from.
@@ -226,7 +233,14 @@ fn placements(
     Json::Array(
         out.into_iter()
             .map(|(cluster, namespace, env, services, objects)| {
-                json!({"cluster": cluster, "namespace": namespace, "env": env, "services": services, "objects": objects})
+                // Moved in, not serialised through `json!` (a deep copy).
+                let mut m = Map::new();
+                m.insert("cluster".into(), Json::String(cluster));
+                m.insert("namespace".into(), Json::String(namespace));
+                m.insert("env".into(), env.map_or(Json::Null, Json::String));
+                m.insert("services".into(), Json::Array(services));
+                m.insert("objects".into(), Json::Array(objects));
+                Json::Object(m)
             })
             .collect(),
     )
@@ -490,28 +504,51 @@ pub fn build(inp: &PlanInputs) -> Json {
         "clusters": clusters,
     }));
     // The revision hash covers what would be applied: steps and objects.
-    let revision_hash =
-        sha256_hex(canonical(&json!({"steps": steps, "definitions": defs})).as_bytes());
-    let mut plan = json!({
-        "formatVersion": FORMAT_VERSION,
-        "velacVersion": env!("CARGO_PKG_VERSION"),
-        "application": {
+    // The canonical JSON of `{"definitions": …, "steps": …}`, streamed.
+    let revision_hash = {
+        use std::io::Write as _;
+        let mut w = std::io::BufWriter::with_capacity(8192, HashWriter(Sha256::new()));
+        (|| {
+            w.write_all(b"{\"definitions\":")?;
+            write_canonical_list(&defs, &mut w)?;
+            w.write_all(b",\"steps\":")?;
+            write_canonical_list(&steps, &mut w)?;
+            w.write_all(b"}")
+        })()
+        .expect("hashing cannot fail");
+        let h = w.into_inner().map_err(|_| ()).expect("hashing cannot fail");
+        hex(&h.0.finalize())
+    };
+    // Built by moving the parts in: `json!` would copy every placement.
+    let mut plan = Map::new();
+    plan.insert("formatVersion".into(), json!(FORMAT_VERSION));
+    plan.insert("velacVersion".into(), json!(env!("CARGO_PKG_VERSION")));
+    plan.insert(
+        "application".into(),
+        json!({
             "name": app.name,
             "namespace": app.namespace,
             "object": application_object(inp.file),
-        },
-        "revision": {
+        }),
+    );
+    plan.insert(
+        "revision".into(),
+        json!({
             "name": format!("{}-v{}", app.name, inp.revision),
             "number": inp.revision,
             "hash": &revision_hash[..16],
-        },
-        "inputsDigest": inputs_digest,
-        "mode": {"steps": mode_name(steps_mode), "subSteps": mode_name(sub_mode)},
-        "definitions": defs,
-        "clusters": clusters,
-        "policies": policies,
-        "steps": steps,
-    });
+        }),
+    );
+    plan.insert("inputsDigest".into(), json!(inputs_digest));
+    plan.insert(
+        "mode".into(),
+        json!({"steps": mode_name(steps_mode), "subSteps": mode_name(sub_mode)}),
+    );
+    plan.insert("definitions".into(), Json::Array(defs));
+    plan.insert("clusters".into(), clusters);
+    plan.insert("policies".into(), Json::Array(policies));
+    plan.insert("steps".into(), Json::Array(steps));
+    let mut plan = Json::Object(plan);
     // Components whose inputs fill properties while the workflow runs are
     // rendered then, by the definitions recorded here (digests above).
     if app.components.iter().any(|c| !c.inputs.is_empty()) {

@@ -74,22 +74,28 @@ pub fn provenance(o: &RenderedObject, t: &Target) -> serde_json::Map<String, Jso
 pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut index = Vec::new();
-    let mut seen: Vec<(String, String)> = Vec::new();
+    // Path → its entry in `out`.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (o, t) in objects {
         let (api, kind, _, name) = o.id();
         let path = path(o, t);
-        let who = describe(o);
         let text = crate::cue::builtins::json_to_yaml(&o.object);
-        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == path) {
+        if let Some(&i) = seen.get(&path) {
             // Two steps may apply the same object to one cluster; that is one file.
-            if out.iter().any(|(p, t)| *p == path && *t == text) {
+            if out[i].1 == text {
                 continue;
             }
+            let first = objects
+                .iter()
+                .find(|(x, y)| self::path(x, y) == path)
+                .map(|(x, _)| describe(x))
+                .unwrap_or_default();
             return Err(Diagnostic::error(format!(
-                "two different objects would be written to {path}: {first} and {who}"
+                "two different objects would be written to {path}: {first} and {}",
+                describe(o)
             )));
         }
-        seen.push((path.clone(), who));
+        seen.insert(path.clone(), out.len());
         out.push((path.clone(), text));
         let mut entry = provenance(o, t);
         entry.insert("path".into(), json!(path));
@@ -118,4 +124,44 @@ pub fn describe(o: &RenderedObject) -> String {
         _ => s.push_str(", workload"),
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::ObjectRole;
+
+    fn obj(component: &str, replicas: u32) -> (RenderedObject, Target) {
+        let o = RenderedObject {
+            component: component.into(),
+            component_type: "webservice".into(),
+            role: ObjectRole::Workload,
+            object: json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": "prod"}, "spec": {"replicas": replicas}}),
+            origins: None,
+        };
+        let t = Target {
+            cluster: "east".into(),
+            namespace: None,
+            env: None,
+            step: None,
+            cluster_version: Default::default(),
+            replica_key: String::new(),
+            revision: 1,
+        };
+        (o, t)
+    }
+
+    #[test]
+    fn one_file_per_object_and_no_two_objects_in_one_file() {
+        let written = files(&[obj("a", 1), obj("a", 1)]).unwrap();
+        let names: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["east/prod/deployment.web.yaml", "index.json"]);
+        let err = files(&[obj("a", 1), obj("b", 2)]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "two different objects would be written to east/prod/deployment.web.yaml: \
+             component a (webservice), workload and component b (webservice), workload"
+        );
+    }
 }

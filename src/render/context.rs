@@ -122,34 +122,13 @@ pub(crate) fn component_json(c: &Component) -> Json {
     Json::Object(m)
 }
 
-/// Whether a template can read `context.components`: it names it, or uses
-/// `context` other than as `context.<field>` (iterates it, indexes it, passes
-/// it whole). Templates that cannot are evaluated without the list, which
-/// keeps a render linear in the number of components.
-pub(crate) fn reads_components(template: &str) -> bool {
-    let b = template.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'#' || c == b'$';
-    let mut from = 0;
-    while let Some(i) = template[from..].find("context") {
-        let at = from + i;
-        from = at + "context".len();
-        if (at > 0 && ident(b[at - 1])) || b.get(from).is_some_and(|&c| ident(c)) {
-            continue; // part of a longer name
-        }
-        match template[from..].strip_prefix('.') {
-            Some(rest) if !rest.starts_with("components") => {}
-            _ => return true,
-        }
-    }
-    false
-}
-
 /// `ctx` plus `components` when the template can read it (keys sorted, as
 /// upstream's Go map marshals).
-pub(crate) fn with_components(ctx: &Map<String, Json>, template: &str, components: &Json) -> Json {
-    let mut entries: Vec<(String, Json)> =
-        ctx.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    if reads_components(template) {
+/// Templates that cannot read it are evaluated without the list, which keeps
+/// a render linear in the number of components.
+pub(crate) fn with_components(ctx: Map<String, Json>, template: &str, components: &Json) -> Json {
+    let mut entries: Vec<(String, Json)> = ctx.into_iter().collect();
+    if super::share::reads(template).includes("components") {
         entries.push(("components".into(), components.clone()));
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -189,17 +168,18 @@ pub(crate) fn base(app: &Application, comp: &Component, t: &Target) -> Map<Strin
 
 #[cfg(test)]
 mod tests {
-    use super::reads_components;
+    use super::super::share::reads;
 
     #[test]
     fn which_templates_read_the_component_list() {
-        assert!(!reads_components(
+        let r = |t: &str| reads(t).includes("components");
+        assert!(!r(
             "output: metadata: name: context.name\nx: context.output.spec"
         ));
-        assert!(reads_components("n: len(context.components)"));
-        assert!(reads_components("for k, v in context {x: v}"));
-        assert!(reads_components("a: json.Marshal(context)"));
-        assert!(reads_components("a: context[\"components\"]"));
-        assert!(!reads_components("mycontext: 1\ncontextName: context.name"));
+        assert!(r("n: len(context.components)"));
+        assert!(r("for k, v in context {x: v}"));
+        assert!(r("a: json.Marshal(context)"));
+        assert!(r("a: context[\"components\"]"));
+        assert!(!r("mycontext: 1\ncontextName: context.name"));
     }
 }

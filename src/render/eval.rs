@@ -60,7 +60,7 @@ pub(crate) fn evaluate(
         }
     }
     // Upstream's `Validate()`: any error anywhere fails, incompleteness does not.
-    if let Err(e) = ev.engine.export(root) {
+    if let Err(e) = ev.engine.check(root) {
         let real: Vec<_> = e.0.into_iter().filter(|x| !x.incomplete).collect();
         if !real.is_empty() {
             return Err(EvalFailure::Cue(diagnostics(&ExportErrors(real))));

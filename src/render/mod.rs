@@ -18,6 +18,7 @@ mod locate;
 mod oam;
 pub mod patch;
 pub mod prov;
+mod share;
 
 pub use check::check_policies_and_steps;
 pub use context::{ClusterVersion, DEFAULT_KUBE_VERSION};
@@ -206,6 +207,11 @@ fn render_all(
     let components = Json::Array(app.components.iter().map(context::component_json).collect());
     let mut out = Vec::new();
     let mut errs: Vec<Diagnostic> = Vec::new();
+    let mut shared = share::Shared::new(
+        deployments
+            .iter()
+            .flat_map(|d| d.components.iter().map(|(c, _)| c.name.as_str())),
+    );
     for d in deployments {
         let version = match clusters
             .get(&d.cluster)
@@ -229,7 +235,19 @@ fn render_all(
                 replica_key: key.clone(),
                 revision,
             };
-            match render_component(app, c, catalog, sources, &target, &components, explain) {
+            let share = (!explain).then_some(&mut shared);
+            let rendered = render_component(
+                app,
+                c,
+                catalog,
+                sources,
+                &target,
+                &components,
+                explain,
+                share,
+            );
+            shared.placed(c);
+            match rendered {
                 Ok(objs) => out.extend(objs.into_iter().map(|o| (o, target.clone()))),
                 Err(e) => {
                     for x in e {
@@ -260,7 +278,9 @@ fn render_all(
             replica_key: String::new(),
             revision,
         };
-        if let Err(e) = render_component(app, c, catalog, sources, &target, &components, false) {
+        if let Err(e) =
+            render_component(app, c, catalog, sources, &target, &components, false, None)
+        {
             for x in e {
                 if !errs.contains(&x) {
                     errs.push(x);
@@ -307,6 +327,7 @@ fn render_component(
     target: &Target,
     components: &Json,
     explain: bool,
+    shared: Option<&mut share::Shared>,
 ) -> Result<Vec<RenderedObject>, Vec<Diagnostic>> {
     let def = lookup(
         catalog,
@@ -329,13 +350,59 @@ fn render_component(
         traits.push((t, d));
     }
     check_conflicts(comp, &traits)?;
-    let where_ = format!("component {:?} ({})", comp.name, comp.type_);
     let ctx = context::base(app, comp, target);
+    let (mut objs, works) = match shared {
+        Some(shared) => {
+            let defs: Vec<&Definition> = std::iter::once(&*def)
+                .chain(traits.iter().map(|(_, d)| &**d))
+                .collect();
+            let key = shared.key(&defs, &ctx);
+            let outcome = match shared.get(comp, &key) {
+                Some(o) => o.clone(),
+                None => {
+                    let o =
+                        evaluate_component(comp, &def, &traits, &ctx, components, sources, false)
+                            .map(|(objs, _)| objs);
+                    shared.put(comp, key, o.clone());
+                    o
+                }
+            };
+            (outcome?, None)
+        }
+        None => evaluate_component(comp, &def, &traits, &ctx, components, sources, explain)?,
+    };
+    for (i, o) in objs.iter_mut().enumerate() {
+        let before = works.as_ref().map(|_| o.object.clone());
+        oam::stamp(app, target, &comp.type_, o, &stable_hash);
+        oam::sort_keys(&mut o.object);
+        if let (Some(w), Some(before)) = (&works, before) {
+            o.origins = Some(prov::stamped(&before, &w[i], o, app.span, comp.span));
+        }
+    }
+    Ok(objs)
+}
+
+/// A component's objects before the OAM stamp, with who set each field
+/// when asked.
+type Evaluation = (Vec<RenderedObject>, Option<Vec<prov::Work>>);
+
+/// Evaluates a component and its traits for one `context`: the objects
+/// before the OAM stamp, and with `explain` who set each of their fields.
+fn evaluate_component(
+    comp: &Component,
+    def: &Rc<Definition>,
+    traits: &[(&Trait, Rc<Definition>)],
+    ctx: &Map<String, Json>,
+    components: &Json,
+    sources: &mut SourceMap,
+    explain: bool,
+) -> Result<Evaluation, Vec<Diagnostic>> {
+    let where_ = format!("component {:?} ({})", comp.name, comp.type_);
     let (params, pspan) = properties(comp.properties.as_ref(), comp.span);
     def.program(sources)
         .map_err(|d| located(d, &where_, None, ""))?;
     validate(
-        &def,
+        def,
         &params,
         &where_,
         &comp.path,
@@ -343,8 +410,8 @@ fn render_component(
         comp.span,
     )?;
     let ctx_span = comp.span;
-    let comp_ctx = context::with_components(&ctx, &def.template, components);
-    let mut ev = evaluate(&def, sources, &params, pspan, &comp_ctx, ctx_span, true)
+    let comp_ctx = context::with_components(ctx.clone(), &def.template, components);
+    let mut ev = evaluate(def, sources, &params, pspan, &comp_ctx, ctx_span, true)
         .map_err(|f| failure(f, &where_, comp.properties.as_ref(), &comp.path, comp.span))?;
     let output = ev
         .export("output")
@@ -384,12 +451,12 @@ fn render_component(
             origins: None,
         });
     }
-    for (t, tdef) in &traits {
-        check_applies(comp, t, tdef, &def, &workload)?;
+    for (t, tdef) in traits {
+        check_applies(comp, t, tdef, def, &workload)?;
         apply_trait(
             t,
             tdef,
-            &ctx,
+            ctx,
             components,
             comp,
             sources,
@@ -406,16 +473,7 @@ fn render_component(
         origins: None,
     }];
     objs.extend(aux);
-    let works = explained.map(prov::Explain::into_works);
-    for (i, o) in objs.iter_mut().enumerate() {
-        let before = works.as_ref().map(|_| o.object.clone());
-        oam::stamp(app, target, &comp.type_, o, &stable_hash);
-        oam::sort_keys(&mut o.object);
-        if let (Some(w), Some(before)) = (&works, before) {
-            o.origins = Some(prov::stamped(&before, &w[i], o, app.span, comp.span));
-        }
-    }
-    Ok(objs)
+    Ok((objs, explained.map(prov::Explain::into_works)))
 }
 
 /// Whether an object is a Secret (its values must stay private on disk).
@@ -483,7 +541,7 @@ fn apply_trait(
         t.properties.as_ref(),
         t.span,
     )?;
-    let ctx = context::with_components(&ctx, &tdef.template, components);
+    let ctx = context::with_components(ctx, &tdef.template, components);
     let mut ev = evaluate(tdef, sources, &params, pspan, &ctx, t.span, true)
         .map_err(|f| failure(f, &where_, t.properties.as_ref(), &t.path, t.span))?;
     let by = prov::SetBy::Trait(t.type_.clone());

@@ -33,12 +33,10 @@ fn filter_list(app: &Application, key: &str) -> Vec<String> {
 pub(crate) fn sort_keys(v: &mut Json) {
     match v {
         Json::Object(m) => {
-            let mut entries: Vec<(String, Json)> = std::mem::take(m).into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            for (k, mut x) in entries {
-                sort_keys(&mut x);
-                m.insert(k, x);
+            if !m.keys().is_sorted() {
+                m.sort_keys();
             }
+            m.values_mut().for_each(sort_keys);
         }
         Json::Array(a) => a.iter_mut().for_each(sort_keys),
         _ => {}

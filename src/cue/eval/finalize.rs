@@ -59,6 +59,18 @@ impl Engine {
         }
     }
 
+    /// Every error below a vertex, found as [`Engine::export`] finds them but
+    /// without building the value (a template's validation needs only these).
+    pub fn check(&mut self, v: VId) -> Result<(), ExportErrors> {
+        let mut errs = Vec::new();
+        let ok = self.walk(|e| e.export_into(v, &mut NullSink, &mut errs));
+        if ok && errs.is_empty() {
+            Ok(())
+        } else {
+            Err(ExportErrors(errs))
+        }
+    }
+
     /// Exports a vertex as JSON text the way `cue export` prints it (4-space
     /// indentation, CUE's field order and number spellings), without building
     /// an intermediate value.
@@ -371,6 +383,22 @@ pub(crate) trait Sink {
     /// Before each array element.
     fn element(&mut self);
     fn end_array(&mut self);
+}
+
+/// Discards the value.
+struct NullSink;
+
+impl Sink for NullSink {
+    fn null(&mut self) {}
+    fn boolean(&mut self, _: bool) {}
+    fn number(&mut self, _: &str) {}
+    fn string(&mut self, _: &str) {}
+    fn begin_object(&mut self) {}
+    fn key(&mut self, _: &str) {}
+    fn end_object(&mut self) {}
+    fn begin_array(&mut self) {}
+    fn element(&mut self) {}
+    fn end_array(&mut self) {}
 }
 
 /// Builds a `serde_json::Value`.
