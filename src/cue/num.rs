@@ -15,6 +15,12 @@ use std::fmt;
 /// Digits kept by inexact operations (CUE's apd context precision).
 pub const PRECISION: usize = 34;
 
+/// The largest decimal exponent CUE's decimal context allows (apd's
+/// `MaxExponent`; the smallest is its negation). Past it CUE reports
+/// "exponent out of range" instead of computing a number of hundreds of
+/// thousands of digits, and so does velac.
+pub const MAX_EXPONENT: i64 = 100_000;
+
 /// An integer: small values inline, big ones on the heap.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Int {
@@ -433,8 +439,27 @@ impl Eq for Dec {}
 
 impl Ord for Dec {
     fn cmp(&self, o: &Dec) -> Ordering {
-        let (a, b, _) = self.align(o);
-        a.cmp(&b)
+        let (sa, sb) = (self.coeff.sign(), o.coeff.sign());
+        if sa != sb || sa == Sign::NoSign {
+            return sa.cmp(&sb);
+        }
+        // Same sign, both non-zero: where the leading digits sit decides,
+        // unless it is the same place, and only then are the coefficients
+        // aligned (a shift of at most their length, never of an exponent
+        // gap such as 1e99999999 against 1).
+        let lead = |d: &Dec| num_digits(&d.coeff) as i64 - 1 + d.exp;
+        let by_size = match lead(self).cmp(&lead(o)) {
+            Ordering::Equal => {
+                let (a, b, _) = self.align(o);
+                a.abs().cmp(&b.abs())
+            }
+            other => other,
+        };
+        if sa == Sign::Minus {
+            by_size.reverse()
+        } else {
+            by_size
+        }
     }
 }
 
@@ -444,7 +469,33 @@ impl PartialOrd for Dec {
     }
 }
 
+/// The adjusted exponent of `coeff × 10^exp` (where its leading digit
+/// sits), from the bit length when that is clearly inside or outside
+/// ±[`MAX_EXPONENT`], exactly otherwise.
+fn adjusted_exponent(coeff: &BigInt, exp: i64) -> i64 {
+    if coeff.is_zero() {
+        return exp;
+    }
+    // log10(2) = 0.30103 (rounded up, so the estimate never falls short).
+    let approx = (coeff.bits() as f64 * 0.301_030_000_1) as i64 + exp;
+    if (approx - MAX_EXPONENT).abs() > 2 && (approx + MAX_EXPONENT).abs() > 2 {
+        return approx;
+    }
+    num_digits(coeff) as i64 - 1 + exp
+}
+
 impl Num {
+    /// Whether the value fits CUE's exponent range (see [`MAX_EXPONENT`]).
+    pub fn in_exponent_range(&self) -> bool {
+        let a = match self {
+            Num::Int(Int::Small(_)) => return true,
+            Num::Int(Int::Big(b)) => adjusted_exponent(b, 0),
+            Num::Float(d) if d.coeff.is_zero() => return true,
+            Num::Float(d) => adjusted_exponent(&d.coeff, d.exp),
+        };
+        (-MAX_EXPONENT..=MAX_EXPONENT).contains(&a)
+    }
+
     /// True for kind `int`.
     pub fn is_int(&self) -> bool {
         matches!(self, Num::Int(_))
@@ -648,6 +699,38 @@ mod tests {
         for (lit, want) in cases {
             assert_eq!(n(lit).to_string(), want, "{lit}");
         }
+    }
+
+    #[test]
+    fn ordering_needs_no_number_as_long_as_the_exponent_gap() {
+        let d = |s: &str| Num::parse_literal(s).unwrap().to_dec();
+        let sorted = [
+            "-1e99999999",
+            "-2.5",
+            "-2",
+            "0",
+            "1e-99999999",
+            "0.5",
+            "1",
+            "1.0",
+            "10",
+            "1e99999999",
+        ];
+        for w in sorted.windows(2) {
+            let (a, b) = (d(w[0]), d(w[1]));
+            let want = if w == ["1", "1.0"] {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            };
+            assert_eq!(a.cmp(&b), want, "{} vs {}", w[0], w[1]);
+            assert_eq!(b.cmp(&a), want.reverse(), "{} vs {}", w[1], w[0]);
+        }
+        let big = Num::parse_literal(&format!("1{}", "0".repeat(100_000))).unwrap();
+        assert!(big.in_exponent_range());
+        assert!(!big.mul(&big).in_exponent_range());
+        assert!(!d("1e100001").coeff.is_zero() && !Num::Float(d("1e100001")).in_exponent_range());
+        assert!(Num::Float(d("1e-100000")).in_exponent_range());
     }
 
     #[test]

@@ -761,15 +761,29 @@ impl Engine {
         };
         match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match (&x, &y) {
-                (Value::Num(a), Value::Num(b)) => match op {
-                    BinOp::Add => Value::num(a.add(b)),
-                    BinOp::Sub => Value::num(a.sub(b)),
-                    BinOp::Mul => Value::num(a.mul(b)),
-                    _ => match a.quo(b) {
-                        Some(q) => Value::num(q),
-                        None => Value::err("division by zero", vec![span]),
-                    },
-                },
+                (Value::Num(a), Value::Num(b)) => {
+                    // Out of range in, out of range out: as CUE, an error,
+                    // never a number of hundreds of thousands of digits.
+                    let range =
+                        || Value::err("failed arithmetic: exponent out of range", vec![span]);
+                    if !a.in_exponent_range() || !b.in_exponent_range() {
+                        return range();
+                    }
+                    let r = match op {
+                        BinOp::Add => a.add(b),
+                        BinOp::Sub => a.sub(b),
+                        BinOp::Mul => a.mul(b),
+                        _ => match a.quo(b) {
+                            Some(q) => q,
+                            None => return Value::err("division by zero", vec![span]),
+                        },
+                    };
+                    if r.in_exponent_range() {
+                        Value::num(r)
+                    } else {
+                        range()
+                    }
+                }
                 (Value::Str(a), Value::Str(b)) if op == BinOp::Add => {
                     Value::str(&format!("{a}{b}"))
                 }

@@ -43,6 +43,12 @@ pub(super) fn pest_error(
         InputLocation::Span((s, _)) => s,
     };
     let rest = &text[pos.min(text.len())..];
+    if let Some(c) = rest.chars().next().filter(|&c| illegal(c)) {
+        return ParseError {
+            message: format!("illegal character {}", go_rune(c)),
+            span: Span::new(file, pos, pos + c.len_utf8()),
+        };
+    }
     let word: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '#'))
@@ -87,5 +93,30 @@ pub(super) fn pest_error(
     ParseError {
         message,
         span: Span::new(file, pos, pos + 1),
+    }
+}
+
+/// A character no CUE token holds outside strings and comments (CUE's
+/// scanner reports these as "illegal character").
+fn illegal(c: char) -> bool {
+    match c {
+        '\t' | '\n' | '\r' | '\u{1E}' => false,
+        c if c.is_ascii() => c.is_ascii_control(),
+        c => !pest::unicode::LETTER(c) && !pest::unicode::DECIMAL_NUMBER(c),
+    }
+}
+
+/// A character as Go's `%#U` prints it, as CUE's messages show it:
+/// `U+0342 '͂'`, or `U+00A0` alone when it does not print; `NULL` for 0.
+fn go_rune(c: char) -> String {
+    use pest::unicode::{OTHER, SEPARATOR};
+    if c == '\0' {
+        return "NULL".into();
+    }
+    let printable = c == ' ' || !(OTHER(c) || SEPARATOR(c));
+    if printable {
+        format!("U+{:04X} '{c}'", c as u32)
+    } else {
+        format!("U+{:04X}", c as u32)
     }
 }

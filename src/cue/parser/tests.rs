@@ -175,3 +175,59 @@ fn precedence() {
     };
     assert!(matches!(r.kind, ExprKind::Binary(BinOp::LAnd, _, _)));
 }
+
+mod identifiers {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters of every class the rule tells apart.
+    const POOL: &[char] = &[
+        'a', 'Z', 'q', '_', '$', '0', '7', // ASCII
+        'é', 'ж', '中', 'ǅ', 'ʰ', // letters: Ll, Ll, Lo, Lt, Lm
+        '٣', '९', // decimal digits (Nd)
+        '\u{0342}', '\u{0301}', 'ः', // marks: Mn, Mn, Mc
+        'Ⅻ', '²', '‿', '€', '\u{00A0}', '\u{200B}', // Nl, No, Pc, Sc, Zs, Cf
+    ];
+
+    /// CUE's rule (spec §Identifiers; its scanner's `isLetter`/`isDigit`).
+    fn is_identifier(s: &str) -> bool {
+        let letter = |c: char| {
+            c == '_'
+                || c == '$'
+                || c.is_ascii_alphabetic()
+                || (!c.is_ascii() && pest::unicode::LETTER(c))
+        };
+        let digit =
+            |c: char| c.is_ascii_digit() || (!c.is_ascii() && pest::unicode::DECIMAL_NUMBER(c));
+        let mut cs = s.chars();
+        cs.next().is_some_and(letter) && cs.all(|c| letter(c) || digit(c))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn labels_parse_exactly_when_cue_calls_them_identifiers(
+            chars in proptest::collection::vec(proptest::sample::select(POOL), 1..6)
+        ) {
+            let name: String = chars.into_iter().collect();
+            // `_` alone, hidden and reserved names follow other rules.
+            prop_assume!(!name.starts_with('_'));
+            let src = format!("{name}: 1\n");
+            let parsed = parse_file(FileId(0), &src);
+            prop_assert_eq!(parsed.is_ok(), is_identifier(&name), "{:?}: {:?}", name, parsed.err());
+        }
+    }
+
+    #[test]
+    fn illegal_characters_are_named_as_cue_names_them() {
+        let err = |src: &str| parse_file(FileId(0), src).unwrap_err().message;
+        assert_eq!(err("a\u{0342}: 1\n"), "illegal character U+0342 '\u{0342}'");
+        assert_eq!(err("a: 1 \u{00A0}\n"), "illegal character U+00A0");
+        assert_eq!(
+            err("a: b\u{203F}c\n"),
+            "illegal character U+203F '\u{203F}'"
+        );
+        // Letters and digits of any script are identifiers.
+        assert!(parse_file(FileId(0), "größe: 1\nжж٣: größe\n").is_ok());
+    }
+}
