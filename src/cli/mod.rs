@@ -2,6 +2,7 @@
 
 mod apply;
 mod cluster;
+mod completion;
 mod cue;
 mod def;
 mod diff;
@@ -85,6 +86,10 @@ enum Command {
     /// List applications.
     #[command(subcommand)]
     Get(status::GetCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(completion::CompletionArgs),
+    /// Print the manual page velac(1), or write one per command.
+    Man(completion::ManArgs),
 }
 
 /// Runs the CLI with these arguments and returns the exit code.
@@ -110,6 +115,8 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Workflow(c) => workflow::run(c),
         Command::Status(a) => status::run(a),
         Command::Get(c) => status::get(c),
+        Command::Completion(a) => completion::completion(a),
+        Command::Man(a) => completion::man(a),
     }
 }
 
