@@ -20,12 +20,14 @@
 //! it is being expanded is a reference cycle (incomplete), and depth limits
 //! stop anything else.
 
+mod arcs;
 mod builtin_call;
 mod closed;
 mod disjunct;
 mod docs;
 mod expr;
 mod finalize;
+mod literal;
 pub mod order;
 pub mod origin;
 mod unify;
