@@ -235,7 +235,7 @@ fn render_all(
                 replica_key: key.clone(),
                 revision,
             };
-            let share = (!explain).then_some(&mut shared);
+            let share = (!explain && shared.worth(c)).then_some(&mut shared);
             let rendered = render_component(
                 app,
                 c,

@@ -95,6 +95,13 @@ impl Shared {
         s
     }
 
+    /// Whether sharing can pay for `comp`: an evaluation is kept, or another
+    /// placement comes after this one (a component placed once copies
+    /// nothing and computes no key).
+    pub fn worth(&self, comp: &Component) -> bool {
+        self.done.contains_key(&comp.name) || self.left.get(&comp.name).is_some_and(|&n| n > 1)
+    }
+
     /// One placement of `comp` is rendered: forget its evaluations after the
     /// last, so a fleet's render holds one component's objects, not all.
     pub fn placed(&mut self, comp: &Component) {
