@@ -161,13 +161,24 @@ fn export(a: ExportArgs) -> u8 {
             Ok(t) => out.push_str(&t),
             Err(errs) => {
                 eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
+                if std::env::var_os("VELAC_STATS").is_some() {
+                    eprintln!(
+                        "velac: {} vertices, {} branches",
+                        ev.engine.vertex_count(),
+                        ev.engine.branch_count()
+                    );
+                }
                 return EXIT_FAIL;
             }
         }
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
     if std::env::var_os("VELAC_STATS").is_some() {
-        eprintln!("velac: {} vertices", ev.engine.vertex_count());
+        eprintln!(
+            "velac: {} vertices, {} branches",
+            ev.engine.vertex_count(),
+            ev.engine.branch_count()
+        );
     }
     // The process ends here; handing the vertex arena back to the allocator
     // piece by piece would cost a quarter of the run for nothing.

@@ -50,6 +50,11 @@ struct Cli {
     /// `$VELAC_HOME`. Also `VELAC_HUB`.
     #[arg(long, global = true, value_name = "CONTEXT")]
     hub: Option<String>,
+    /// Most values (vertices) one CUE evaluation may create before it stops
+    /// with an error: a bound on its memory (0.5 to 1.7 KB a value) and time.
+    /// Default 2,500,000. Also `VELAC_EVAL_BUDGET`.
+    #[arg(long, global = true, value_name = "N", value_parser = crate::cue::parse_eval_budget)]
+    eval_budget: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -103,6 +108,19 @@ pub fn run(args: Vec<OsString>) -> u8 {
         }
     };
     let _ = HUB.set(cli.hub.clone());
+    // Set on every run: tests run many commands in one process.
+    let budget = match (cli.eval_budget, std::env::var("VELAC_EVAL_BUDGET")) {
+        (Some(n), _) => n,
+        (None, Ok(s)) if !s.is_empty() => match crate::cue::parse_eval_budget(&s) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("velac: VELAC_EVAL_BUDGET: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        _ => crate::cue::DEFAULT_EVAL_BUDGET,
+    };
+    crate::cue::set_eval_budget(budget);
     match cli.command {
         Command::Cue(c) => cue::run(c),
         Command::Render(a) => render::run(a),

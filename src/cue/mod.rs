@@ -42,6 +42,7 @@ pub mod walk;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use eval::{CloseCtx, ConjSrc, Conjunct, Engine, Env, EnvKind, ExportErrors};
+pub use eval::{DEFAULT_EVAL_BUDGET, eval_budget, parse_eval_budget, set_eval_budget};
 use ir::{ExprKind, ExprNode, Program};
 use label::Label;
 use std::rc::Rc;

@@ -218,7 +218,9 @@ impl Engine {
             .first()
             .map(|c| c.span)
             .unwrap_or_default();
-        self.data_of(Value::Vertex(v), span).ok()
+        let d = self.data_of(Value::Vertex(v), span).ok();
+        // A value cut short by the budget is not the value.
+        d.filter(|_| self.budget_error().is_none())
     }
 
     /// Builds a value from data (lists and structs become built vertices).

@@ -31,14 +31,16 @@ impl Engine {
             self.meet_value(v, d, span);
             return;
         }
-        // The same disjunction (same expression, same environment) unified twice is
-        // unified once: `D & D` is `D`.
-        let key = (Rc::as_ptr(e) as usize, Rc::as_ptr(env) as usize);
-        let seen = self
-            .v(v)
-            .ext()
-            .and_then(|x| x.disj_keys.iter().find(|(k, _)| *k == key).copied());
-        if let Some((_, seq)) = seen {
+        // The same disjunction (same expression, equivalent environment) unified
+        // twice is unified once: `D & D` is `D`.
+        let key = Rc::as_ptr(e) as usize;
+        let seen = self.v(v).ext().and_then(|x| {
+            x.disj_keys
+                .iter()
+                .find(|(k, en, _)| *k == key && Env::equivalent(en, env))
+                .map(|(_, _, seq)| *seq)
+        });
+        if let Some(seq) = seen {
             if let Some(&j) = self.v(v).choices.as_ref().and_then(|c| c.get(seq)) {
                 let (alts, _) = self.flatten_disj(items, env);
                 if let Some((src, _)) = alts.into_iter().nth(j) {
@@ -49,7 +51,7 @@ impl Engine {
         }
         let (alts, has_default) = self.flatten_disj(items, env);
         if let Some(seq) = self.push_disj(v, alts, has_default, cc, span) {
-            self.vm(v).ext_mut().disj_keys.push((key, seq));
+            self.vm(v).ext_mut().disj_keys.push((key, env.clone(), seq));
         }
     }
 
@@ -263,6 +265,7 @@ impl Engine {
             choices.push(j);
             let (parent, label) = (self.v(v).parent, self.v(v).label);
             let b = self.alloc(parent, label);
+            self.branches += 1;
             {
                 let (conj, at) = (self.v(v).conjuncts.clone(), self.v(v).arc_type);
                 let infos = self

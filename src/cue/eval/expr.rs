@@ -19,7 +19,7 @@ impl Engine {
     pub(crate) fn eval(&mut self, e: &Expr, env: &Rc<Env>) -> Value {
         if !self.enter() {
             self.leave();
-            return Value::err("evaluation too deep (possible cycle)", vec![e.span]);
+            return Value::Bottom(self.limit_error(None, Some(e.span)));
         }
         let r = self.eval_inner(e, env);
         self.leave();

@@ -53,10 +53,8 @@ impl Engine {
         let mut sink = ValueSink::default();
         let mut errs = Vec::new();
         let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
-        match sink.finish() {
-            Some(j) if ok && errs.is_empty() => Ok(j),
-            _ => Err(ExportErrors(errs)),
-        }
+        self.outcome(ok, errs)?;
+        sink.finish().ok_or_else(|| ExportErrors(Vec::new()))
     }
 
     /// Every error below a vertex, found as [`Engine::export`] finds them but
@@ -64,6 +62,20 @@ impl Engine {
     pub fn check(&mut self, v: VId) -> Result<(), ExportErrors> {
         let mut errs = Vec::new();
         let ok = self.walk(|e| e.export_into(v, &mut NullSink, &mut errs));
+        self.outcome(ok, errs)
+    }
+
+    /// The result of a walk: its errors, or only the budget's when the budget
+    /// ran out (the others are its echoes: values cut short).
+    fn outcome(&self, ok: bool, errs: Vec<ExportError>) -> Result<(), ExportErrors> {
+        if let Some(b) = self.budget_error() {
+            return Err(ExportErrors(vec![ExportError {
+                path: b.path.clone().unwrap_or_default(),
+                msg: b.msg.clone(),
+                spans: b.spans.clone(),
+                incomplete: false,
+            }]));
+        }
         if ok && errs.is_empty() {
             Ok(())
         } else {
@@ -78,12 +90,9 @@ impl Engine {
         let mut sink = TextSink::default();
         let mut errs = Vec::new();
         let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
-        if ok && errs.is_empty() {
-            sink.out.push('\n');
-            Ok(sink.out)
-        } else {
-            Err(ExportErrors(errs))
-        }
+        self.outcome(ok, errs)?;
+        sink.out.push('\n');
+        Ok(sink.out)
     }
 
     /// Walks a vertex in export order, feeding `sink`; false on any error.

@@ -21,6 +21,7 @@
 //! stop anything else.
 
 mod arcs;
+mod budget;
 mod builtin_call;
 mod closed;
 mod disjunct;
@@ -32,6 +33,7 @@ pub mod order;
 pub mod origin;
 mod unify;
 
+pub use budget::{DEFAULT_EVAL_BUDGET, eval_budget, parse_eval_budget, set_eval_budget};
 pub use docs::DocTree;
 pub(crate) use expr::default_of;
 pub use finalize::{ExportError, ExportErrors};
@@ -53,9 +55,6 @@ const CHUNK_BITS: usize = 12;
 const CHUNK_MASK: usize = (1 << CHUNK_BITS) - 1;
 /// Initial capacity of the first chunk (it grows like a `Vec` up to a full chunk).
 const FIRST_CHUNK: usize = 256;
-/// Vertices allocated by one engine beyond this end the evaluation with an
-/// error: a last defence against inputs that grow without bound.
-const MAX_VERTICES: usize = 4_000_000;
 
 /// Where a vertex is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -153,6 +152,47 @@ pub struct Env {
     pub up: Option<Rc<Env>>,
     /// What this scope holds.
     pub kind: EnvKind,
+}
+
+impl Env {
+    /// True when both scopes bind the same names to the same things: the
+    /// same literal unified into the same vertex (or the same pattern label)
+    /// under equivalent scopes. A struct literal reached twice (`#D & #D`,
+    /// or a definition declared twice) gets a new scope each time; its
+    /// expressions in either scope mean the same, so a disjunction met in
+    /// both is one disjunction, not a product.
+    pub fn equivalent(a: &Rc<Env>, b: &Rc<Env>) -> bool {
+        let (mut a, mut b) = (a, b);
+        loop {
+            if Rc::ptr_eq(a, b) {
+                return true;
+            }
+            let same = match (&a.kind, &b.kind) {
+                (
+                    EnvKind::Struct {
+                        vertex: va,
+                        lit: la,
+                        ..
+                    },
+                    EnvKind::Struct {
+                        vertex: vb,
+                        lit: lb,
+                        ..
+                    },
+                ) => va == vb && Rc::ptr_eq(la, lb),
+                (EnvKind::Label(x), EnvKind::Label(y)) => x == y,
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+            match (&a.up, &b.up) {
+                (Some(x), Some(y)) => (a, b) = (x, y),
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
 }
 
 /// Scope contents.
@@ -333,8 +373,9 @@ pub struct Extra {
     pub disjs: Vec<PendingDisj>,
     /// Disjunctions met so far while expanding (to index `choices`).
     pub disj_seen: usize,
-    /// Keys of disjunctions met (to unify a repeated disjunction only once) and their sequence numbers.
-    pub disj_keys: Vec<((usize, usize), usize)>,
+    /// Disjunctions met (expression address and environment, to unify a
+    /// repeated disjunction only once) and their sequence numbers.
+    pub disj_keys: Vec<(usize, Rc<Env>, usize)>,
     /// Field declarations that came in through references and shared data.
     pub ref_infos: Vec<Rc<FieldInfo>>,
     /// Validators on composite values (`struct.MinFields(1)`).
@@ -418,6 +459,12 @@ pub struct Engine {
     /// over-allocates by more than one chunk.
     chunks: Vec<Vec<Vertex>>,
     count: usize,
+    /// Vertices this evaluation may create (see `budget.rs`).
+    budget: usize,
+    /// The budget's error, once it is spent.
+    exhausted: Option<Rc<Bottom>>,
+    /// Disjunction branches created (each a clone of a vertex re-evaluated).
+    branches: usize,
     next_group: u32,
     depth: u32,
     /// Active (into, from) reference copies, to stop reference cycles.
@@ -463,7 +510,10 @@ enum PackageSlot {
 impl Engine {
     /// A fresh engine.
     pub fn new() -> Engine {
-        Engine::default()
+        Engine {
+            budget: eval_budget(),
+            ..Engine::default()
+        }
     }
 
     /// Runs a walk from the top: a walk started while another one is suspended
@@ -495,6 +545,11 @@ impl Engine {
     /// Number of vertices allocated (a cost measure).
     pub fn vertex_count(&self) -> usize {
         self.count
+    }
+
+    /// Number of disjunction branches evaluated (a cost measure).
+    pub fn branch_count(&self) -> usize {
+        self.branches
     }
 
     pub(crate) fn v(&self, id: VId) -> &Vertex {
@@ -693,7 +748,7 @@ impl Engine {
 
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        self.depth <= MAX_EVAL_DEPTH && self.count <= MAX_VERTICES
+        self.depth <= MAX_EVAL_DEPTH && !self.over_budget()
     }
 
     fn leave(&mut self) {

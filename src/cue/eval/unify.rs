@@ -42,11 +42,7 @@ impl Engine {
         self.vm(v).status = Status::Expanding;
         if !self.enter() {
             self.leave();
-            let b = bottom(
-                ErrCode::Eval,
-                "evaluation too deep (possible cycle)",
-                vec![],
-            );
+            let b = self.limit_error(Some(v), None);
             self.set_err(v, b);
             self.vm(v).status = Status::Expanded;
             return;
