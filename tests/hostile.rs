@@ -178,3 +178,32 @@ fn the_budget_is_read_from_the_environment_and_refused_when_malformed() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("VELAC_EVAL_BUDGET"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_kubeconfig_with_a_utf16_mark_and_odd_length_is_refused_not_a_panic() {
+    // Fuzz finding (`kubeconfig` target): kube-client 5.0.0 indexes past the
+    // end decoding it (the artifact: a byte-order mark, then 173 bytes).
+    let dir = std::env::temp_dir().join(format!("velac-hostile-kc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("kubeconfig");
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend_from_slice(b"apiVersion: v1\nkind: Config\n\n");
+    assert_eq!(bytes.len() % 2, 1);
+    std::fs::write(&file, &bytes).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_velac"))
+        .args(["cluster", "join"])
+        .arg(&file)
+        .args(["--name", "x"])
+        .env("VELAC_HOME", dir.join("home"))
+        .env_remove("VELAC_HUB")
+        .output()
+        .expect("runs velac");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_ne!(out.status.code(), Some(101), "panicked: {err}");
+    assert!(
+        err.contains("UTF-16 byte-order mark but has an odd number of bytes"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

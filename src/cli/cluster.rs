@@ -206,6 +206,7 @@ fn join(
 
 /// The user's own kubeconfig's current context, as `local` (the hub).
 fn local_endpoint() -> Option<String> {
+    crate::cluster::check_user_kubeconfig().ok()?;
     let kc = kube::config::Kubeconfig::read().ok()?;
     let ctx = kc.current_context.clone()?;
     let c = kc

@@ -103,6 +103,8 @@ impl KubeCluster {
             context: context.map(str::to_string),
             ..KubeConfigOptions::default()
         };
+        super::check_user_kubeconfig()
+            .map_err(|e| ApiError::Other(format!("your kubeconfig: {e}")))?;
         let cfg = rt
             .block_on(Config::from_kubeconfig(&opts))
             .map_err(|e| ApiError::Other(format!("your kubeconfig: {e}")))?;

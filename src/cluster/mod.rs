@@ -155,9 +155,43 @@ fn read_b64_file(path: &str) -> Result<String, ClusterError> {
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
+/// Refuses a kubeconfig file that kube-client cannot read without panicking:
+/// it decodes a file that opens with a UTF-16 byte-order mark two bytes at
+/// a time and indexes past the end when an odd number follows (kube-client
+/// 5.0.0, `file_config::read_path`; found by the `kubeconfig` fuzz target).
+/// Such a file is not UTF-16 at all. An unreadable file passes: kube says
+/// why it cannot read it.
+pub fn check_kubeconfig_file(path: &Path) -> Result<(), ClusterError> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(());
+    };
+    if matches!(bytes.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) && bytes.len() % 2 == 1 {
+        return Err(ClusterError::Kubeconfig(format!(
+            "{}: not a valid kubeconfig: it starts with a UTF-16 byte-order mark \
+             but has an odd number of bytes",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// [`check_kubeconfig_file`] for each file of the user's own kubeconfig
+/// (`$KUBECONFIG`, else `~/.kube/config`), as kube-client finds them.
+pub fn check_user_kubeconfig() -> Result<(), ClusterError> {
+    let paths: Vec<std::path::PathBuf> = match std::env::var_os("KUBECONFIG") {
+        Some(v) if !v.is_empty() => std::env::split_paths(&v).collect(),
+        _ => std::env::var_os("HOME")
+            .map(|h| std::path::PathBuf::from(h).join(".kube/config"))
+            .into_iter()
+            .collect(),
+    };
+    paths.iter().try_for_each(|p| check_kubeconfig_file(p))
+}
+
 /// The cluster, user and context a kubeconfig names, as a self-contained
 /// one-context kubeconfig; plus the default name (the context's cluster).
 pub fn extract(path: &Path, context: Option<&str>) -> Result<(Kubeconfig, String), ClusterError> {
+    check_kubeconfig_file(path)?;
     let kc = Kubeconfig::read_from(path)
         .map_err(|e| ClusterError::Kubeconfig(format!("{}: {e}", path.display())))?;
     let ctx_name = match context.map(str::to_string).or(kc.current_context.clone()) {
