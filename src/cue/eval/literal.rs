@@ -275,13 +275,7 @@ impl Engine {
         if !self.mark_list(v, span) {
             return;
         }
-        let child = CloseCtx {
-            group: cc.group,
-            target: cc.group,
-            embedded: false,
-            optional: false,
-            explicit: false,
-        };
+        let child = element_ctx(&cc);
         for (i, e) in elems.iter().enumerate() {
             self.add_const_child(v, Label::Index(i as u32), e, env, child);
         }
@@ -337,13 +331,7 @@ impl Engine {
         if !self.mark_list(v, lit.span) {
             return;
         }
-        let child = CloseCtx {
-            group: cc.group,
-            target: cc.group,
-            embedded: false,
-            optional: false,
-            explicit: false,
-        };
+        let child = element_ctx(&cc);
         let mut idx = 0u32;
         for el in &lit.elems {
             match el {
@@ -449,5 +437,17 @@ impl Engine {
             let msg = format!("incompatible list lengths ({a} and {b})");
             self.set_err(v, bottom(ErrCode::Eval, msg, spans));
         }
+    }
+}
+
+/// The closedness a list element gets: its list's group, both as the one
+/// declaring its fields and the one collecting them; nothing else carries over.
+fn element_ctx(cc: &CloseCtx) -> CloseCtx {
+    CloseCtx {
+        group: cc.group,
+        target: cc.group,
+        embedded: false,
+        optional: false,
+        explicit: false,
     }
 }
