@@ -15,6 +15,13 @@
 //! shared with a build it took longer and used seconds of kernel time.)
 //! The replaced tree is removed by the same workers: unlinking thousands of
 //! files that are on disk costs as much as writing them.
+//!
+//! Re-writing a tree mostly rewrites the same files (a plan re-made after a
+//! one-line change), so a file whose bytes equal the replaced tree's file at
+//! the same path is hard-linked from it instead of written: it is already
+//! durable, and neither the new tree nor the removal of the old one then
+//! pays for its data. Only a file with no other link, of the same privacy,
+//! is reused (see [`reusable`]); anything else is written as new.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -101,8 +108,16 @@ pub fn write_dir(
         for d in &dirs {
             create_dir(d, private)?;
         }
+        let previous = dest.exists().then_some(dest);
         in_parallel(files, |(rel, text)| {
             let p = tmp.join(rel);
+            if let Some(prev) = previous {
+                let old = prev.join(rel);
+                if reusable(&old, text.as_bytes(), private) && std::fs::hard_link(&old, &p).is_ok()
+                {
+                    return Ok(());
+                }
+            }
             let mut f = create_file(&p, private)?;
             f.write_all(text.as_bytes()).map_err(io(&p))?;
             f.sync_all().map_err(io(&p))
@@ -127,6 +142,41 @@ pub fn write_dir(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Whether the replaced tree's file `old` can be linked into the new tree in
+/// place of writing `contents`: a regular file holding exactly those bytes,
+/// with no other link (a file shared with something outside the tree could
+/// be changed through it later), owner-only exactly when the new tree is
+/// `private`. Its data was synced when it was written, as every file of
+/// ours is. Any doubt (unreadable, not Unix) means no.
+#[cfg(unix)]
+fn reusable(old: &Path, contents: &[u8], private: bool) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    // `link(2)` links a symbolic link itself, not what it names.
+    if !std::fs::symlink_metadata(old).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(mut f) = std::fs::File::open(old) else {
+        return false;
+    };
+    let Ok(m) = f.metadata() else {
+        return false;
+    };
+    if !m.is_file() || m.nlink() != 1 || m.len() != contents.len() as u64 {
+        return false;
+    }
+    if (m.mode() & 0o077 == 0) != private {
+        return false;
+    }
+    let mut buf = Vec::with_capacity(contents.len());
+    f.read_to_end(&mut buf).is_ok() && buf == contents
+}
+
+#[cfg(not(unix))]
+fn reusable(_old: &Path, _contents: &[u8], _private: bool) -> bool {
+    false
 }
 
 /// Creates a directory (and its parents), owner-only when `private`.
@@ -268,6 +318,66 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("velac-"))
             .collect();
         assert!(leftovers.is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A rewritten tree reuses (links) exactly the files whose bytes and
+    /// privacy are unchanged and that nothing else links to.
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_linked_not_rewritten() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let root = std::env::temp_dir().join(format!("velac-fsutil-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dest = root.join("out");
+        let ino = |rel: &str| std::fs::metadata(dest.join(rel)).unwrap().ino();
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let first = f(&[
+            ("m", "{}"),
+            ("a/same", "1"),
+            ("a/changed", "2"),
+            ("b/shared", "3"),
+        ]);
+        write_dir(&dest, &first, "m", false).unwrap();
+        let (same, changed, shared) = (ino("a/same"), ino("a/changed"), ino("b/shared"));
+        // Something outside the tree links to one file.
+        std::fs::hard_link(dest.join("b/shared"), root.join("outside")).unwrap();
+        let second = f(&[
+            ("m", "{}"),
+            ("a/same", "1"),
+            ("a/changed", "two"),
+            ("b/shared", "3"),
+        ]);
+        write_dir(&dest, &second, "m", false).unwrap();
+        assert_eq!(ino("a/same"), same, "unchanged file reused");
+        assert_ne!(ino("a/changed"), changed);
+        assert_ne!(
+            ino("b/shared"),
+            shared,
+            "a file linked elsewhere is written anew"
+        );
+        assert_eq!(std::fs::metadata(dest.join("a/same")).unwrap().nlink(), 1);
+        for (rel, text) in &second {
+            assert_eq!(&std::fs::read_to_string(dest.join(rel)).unwrap(), text);
+        }
+        // Becoming private: nothing readable by others is reused.
+        let same = ino("a/same");
+        write_dir(&dest, &second, "m", true).unwrap();
+        assert_ne!(ino("a/same"), same);
+        let mode = std::fs::metadata(dest.join("a/same"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // Private to private: reused again.
+        let same = ino("a/same");
+        write_dir(&dest, &second, "m", true).unwrap();
+        assert_eq!(ino("a/same"), same);
         let _ = std::fs::remove_dir_all(&root);
     }
 

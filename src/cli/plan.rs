@@ -103,31 +103,35 @@ pub(super) fn run(a: PlanArgs) -> u8 {
     let Some(out_dir) = &a.out_dir else {
         return EXIT_OK;
     };
-    let mut files = match bundle::files(&r.placed) {
-        Ok(f) => f,
-        Err(d) => return fail(&[d], &r.sources),
-    };
-    let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
-    text.push('\n');
-    files.push((PLAN_FILE.to_string(), text));
-    files.sort_by(|x, y| x.0.cmp(&y.0));
     // A plan holding a Secret is its owner's only.
     let private = r
         .placed
         .iter()
         .any(|(o, _)| crate::render::holds_secret(&o.object));
+    let mut files = match bundle::files(&r.placed) {
+        Ok(f) => f,
+        Err(d) => return fail(&[d], &r.sources),
+    };
+    let line = format!(
+        "planned {} ({}): {} steps, {} objects; wrote {}",
+        plan["revision"]["name"].as_str().unwrap_or_default(),
+        plan["revision"]["hash"].as_str().unwrap_or_default(),
+        plan["steps"].as_array().map_or(0, Vec::len),
+        r.placed.len(),
+        out_dir.display()
+    );
+    // The objects and the plan's tree are in the files now: free them before
+    // the plan's text joins the files (peak memory of a fleet's plan).
+    drop(std::mem::take(&mut r.placed));
+    let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
+    drop(plan);
+    text.push('\n');
+    files.push((PLAN_FILE.to_string(), text));
+    files.sort_by(|x, y| x.0.cmp(&y.0));
     if let Err(e) = crate::fsutil::write_dir(out_dir, &files, PLAN_FILE, private) {
         eprintln!("velac: {e}");
         return EXIT_FAIL;
     }
-    let steps_n = plan["steps"].as_array().map_or(0, Vec::len);
-    let line = format!(
-        "planned {} ({}): {steps_n} steps, {} objects; wrote {}",
-        plan["revision"]["name"].as_str().unwrap_or_default(),
-        plan["revision"]["hash"].as_str().unwrap_or_default(),
-        r.placed.len(),
-        out_dir.display()
-    );
     // With a graph on stdout, the summary goes to stderr.
     if a.graph.is_some() {
         eprintln!("{line}");

@@ -279,16 +279,13 @@ pub(super) fn run(a: RenderArgs) -> u8 {
         println!("wrote {} objects to {}", placed.len(), dir.display());
         return EXIT_OK;
     }
-    let text = match a.output {
-        Output::Yaml => yaml_stream(&placed),
-        Output::Json => json_doc(&placed),
+    // Streamed to stdout: the output is never held whole beside the objects.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = match a.output {
+        Output::Yaml => yaml_stream(&placed, &mut out),
+        Output::Json => json_doc(&placed, &mut out),
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    if written.and_then(|_| out.flush()).is_err() {
         return EXIT_FAIL;
     }
     EXIT_OK
@@ -296,10 +293,8 @@ pub(super) fn run(a: RenderArgs) -> u8 {
 
 /// A multi-document stream, each object headed by a comment naming where it
 /// came from.
-fn yaml_stream(objs: &[(RenderedObject, Target)]) -> String {
-    let mut s = String::new();
+fn yaml_stream(objs: &[(RenderedObject, Target)], out: &mut impl Write) -> std::io::Result<()> {
     for (o, t) in objs {
-        s.push_str("---\n");
         let mut at = format!("cluster {}", t.cluster_name());
         if let Some(e) = &t.env {
             at.push_str(&format!(", env {e}"));
@@ -307,23 +302,44 @@ fn yaml_stream(objs: &[(RenderedObject, Target)]) -> String {
         if let Some(st) = &t.step {
             at.push_str(&format!(", step {st}"));
         }
-        s.push_str(&format!("# {} ({at})\n", bundle::describe(o)));
-        s.push_str(&crate::cue::builtins::json_to_yaml(&o.object));
+        writeln!(out, "---\n# {} ({at})", bundle::describe(o))?;
+        out.write_all(crate::cue::builtins::json_to_yaml(&o.object).as_bytes())?;
     }
-    s
+    Ok(())
 }
 
-fn json_doc(objs: &[(RenderedObject, Target)]) -> String {
-    let items: Vec<serde_json::Value> = objs
-        .iter()
-        .map(|(o, t)| {
-            let mut m = bundle::provenance(o, t);
-            m.insert("object".into(), o.object.clone());
-            serde_json::Value::Object(m)
-        })
-        .collect();
-    let mut s = serde_json::to_string_pretty(&serde_json::json!({"objects": items}))
-        .expect("JSON serialises");
-    s.push('\n');
-    s
+/// `{"objects": [{provenance…, "object": …}, …]}`, pretty-printed, written
+/// as it is serialised: the objects are borrowed, not copied into one
+/// document first.
+fn json_doc(objs: &[(RenderedObject, Target)], out: &mut impl Write) -> std::io::Result<()> {
+    use serde::ser::{SerializeMap, SerializeSeq};
+    struct Item<'a>(&'a RenderedObject, &'a Target);
+    impl serde::Serialize for Item<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let prov = bundle::provenance(self.0, self.1);
+            let mut m = s.serialize_map(Some(prov.len() + 1))?;
+            for (k, v) in &prov {
+                m.serialize_entry(k, v)?;
+            }
+            m.serialize_entry("object", &self.0.object)?;
+            m.end()
+        }
+    }
+    struct Items<'a>(&'a [(RenderedObject, Target)]);
+    impl serde::Serialize for Items<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut q = s.serialize_seq(Some(self.0.len()))?;
+            for (o, t) in self.0 {
+                q.serialize_element(&Item(o, t))?;
+            }
+            q.end()
+        }
+    }
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    let mut m =
+        serde::Serializer::serialize_map(&mut ser, Some(1)).map_err(std::io::Error::other)?;
+    m.serialize_entry("objects", &Items(objs))
+        .and_then(|_| SerializeMap::end(m))
+        .map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }
