@@ -29,6 +29,7 @@ mod docs;
 mod expr;
 mod finalize;
 mod literal;
+mod ops;
 pub mod order;
 pub mod origin;
 mod unify;
