@@ -75,73 +75,219 @@ pub fn write_dir(
     marker: &str,
     private: bool,
 ) -> Result<(), WriteError> {
-    if dest.exists() {
-        let ours = dest.join(marker).is_file();
-        let empty = std::fs::read_dir(dest).map_err(io(dest))?.next().is_none();
-        if !ours && !empty {
-            return Err(WriteError::NotOurs(dest.to_path_buf(), marker.to_string()));
+    let mut tree = TreeWriter::begin(dest, marker, private)?;
+    for (rel, text) in files {
+        tree.add(rel, text.clone());
+    }
+    tree.finish()
+}
+
+/// A file handed to the writers: its path in the temporary tree, where the
+/// replaced tree has it, and its contents.
+type Job = (PathBuf, Option<PathBuf>, String);
+
+/// [`write_dir`] a file at a time: each file is handed to the writer
+/// threads as soon as it exists, so a caller producing thousands (a
+/// bundle) neither holds them all nor waits for the disk before producing
+/// the next. Nothing is visible at `dest` until [`TreeWriter::finish`];
+/// dropped unfinished (an error elsewhere), it removes what it wrote.
+pub struct TreeWriter {
+    dest: PathBuf,
+    parent: PathBuf,
+    tmp: PathBuf,
+    old: PathBuf,
+    private: bool,
+    /// The replaced tree, when there is one (files may be linked from it).
+    previous: Option<PathBuf>,
+    /// Directories created in the temporary tree, itself included.
+    dirs: std::collections::BTreeSet<PathBuf>,
+    queue: Option<std::sync::mpsc::SyncSender<Job>>,
+    workers: Vec<std::thread::JoinHandle<Option<WriteError>>>,
+    /// Set by the first failure; later files are skipped.
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The first failure on this thread (creating a directory).
+    error: Option<WriteError>,
+}
+
+impl TreeWriter {
+    /// Starts replacing `dest` (see [`write_dir`] for `marker` and
+    /// `private`); fails at once when `dest` holds something not ours.
+    pub fn begin(dest: &Path, marker: &str, private: bool) -> Result<Self, WriteError> {
+        if dest.exists() {
+            let ours = dest.join(marker).is_file();
+            let empty = std::fs::read_dir(dest).map_err(io(dest))?.next().is_none();
+            if !ours && !empty {
+                return Err(WriteError::NotOurs(dest.to_path_buf(), marker.to_string()));
+            }
+        }
+        let parent = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let base = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let pid = std::process::id();
+        let tmp = parent.join(format!(".{base}.velac-tmp-{pid}"));
+        let old = parent.join(format!(".{base}.velac-old-{pid}"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        create_dir(&tmp, private)?;
+        // A small queue: the producer waits rather than piling files up.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(64);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let workers = (0..WRITERS)
+            .map(|_| {
+                let (rx, failed) = (rx.clone(), failed.clone());
+                std::thread::spawn(move || write_jobs(&rx, &failed, private))
+            })
+            .collect();
+        Ok(TreeWriter {
+            dest: dest.to_path_buf(),
+            parent,
+            tmp: tmp.clone(),
+            old,
+            private,
+            previous: dest.exists().then(|| dest.to_path_buf()),
+            dirs: [tmp].into(),
+            queue: Some(tx),
+            workers,
+            failed,
+            error: None,
+        })
+    }
+
+    /// Adds one file; an error is reported by [`TreeWriter::finish`].
+    pub fn add(&mut self, rel: &str, contents: String) {
+        use std::sync::atomic::Ordering;
+        if self.error.is_some() || self.failed.load(Ordering::Relaxed) {
+            return;
+        }
+        let path = self.tmp.join(rel);
+        let mut d = path.clone();
+        let mut missing = Vec::new();
+        while d.pop() && !self.dirs.contains(&d) {
+            missing.push(d.clone());
+        }
+        if let Some(deepest) = missing.first() {
+            if let Err(e) = create_dir(deepest, self.private) {
+                self.error = Some(e);
+                return;
+            }
+            self.dirs.extend(missing);
+        }
+        let previous = self.previous.as_ref().map(|p| p.join(rel));
+        if let Some(q) = &self.queue {
+            // Fails only when every writer has stopped, which `finish` reports.
+            let _ = q.send((path, previous, contents));
         }
     }
-    let parent = dest
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let base = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{base}.velac-tmp-{pid}"));
-    let old = parent.join(format!(".{base}.velac-old-{pid}"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| {
-        let mut dirs: Vec<PathBuf> = vec![tmp.clone()];
-        for (rel, _) in files {
-            let mut d = tmp.join(rel);
-            while d.pop() && d != tmp {
-                dirs.push(d.clone());
-            }
+
+    /// Waits for the writers, makes the tree durable and swaps it in.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        let result = self.settle().and_then(|()| self.swap());
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&self.tmp);
         }
-        dirs.sort();
-        dirs.dedup();
-        for d in &dirs {
-            create_dir(d, private)?;
+        result
+    }
+
+    /// Closes the queue and collects the writers' first error.
+    fn settle(&mut self) -> Result<(), WriteError> {
+        self.queue = None;
+        let mut first = self.error.take();
+        for w in self.workers.drain(..) {
+            let e = w.join().unwrap_or_else(|_| {
+                Some(WriteError::Io(
+                    self.tmp.clone(),
+                    std::io::Error::other("a writer thread panicked"),
+                ))
+            });
+            first = first.or(e);
         }
-        let previous = dest.exists().then_some(dest);
-        in_parallel(files, |(rel, text)| {
-            let p = tmp.join(rel);
-            if let Some(prev) = previous {
-                let old = prev.join(rel);
-                if reusable(&old, text.as_bytes(), private) && std::fs::hard_link(&old, &p).is_ok()
-                {
-                    return Ok(());
-                }
-            }
-            let mut f = create_file(&p, private)?;
-            f.write_all(text.as_bytes()).map_err(io(&p))?;
-            f.sync_all().map_err(io(&p))
-        })?;
+        first.map_or(Ok(()), Err)
+    }
+
+    fn swap(&mut self) -> Result<(), WriteError> {
         // The entries of every directory, deepest first.
-        for d in dirs.iter().rev() {
+        for d in self.dirs.iter().rev() {
             sync_dir(d)?;
         }
+        let dest = &self.dest;
         if dest.exists() {
-            std::fs::rename(dest, &old).map_err(io(dest))?;
+            std::fs::rename(dest, &self.old).map_err(io(dest))?;
         }
-        if let Err(e) = std::fs::rename(&tmp, dest) {
+        if let Err(e) = std::fs::rename(&self.tmp, dest) {
             // Put the previous artefact back rather than leave nothing.
-            let _ = std::fs::rename(&old, dest);
+            let _ = std::fs::rename(&self.old, dest);
             return Err(WriteError::Io(dest.to_path_buf(), e));
         }
-        sync_dir(parent)?;
-        remove_tree(&old);
+        sync_dir(&self.parent)?;
+        remove_tree(&self.old);
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
     }
-    result
+}
+
+impl Drop for TreeWriter {
+    /// Unfinished (the caller failed before `finish`): nothing is left.
+    fn drop(&mut self) {
+        if !self.workers.is_empty() {
+            self.failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = self.settle();
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// One writer thread: takes files until the queue closes; after the first
+/// failure (its own or another's) it only drains the queue.
+fn write_jobs(
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>,
+    failed: &std::sync::atomic::AtomicBool,
+    private: bool,
+) -> Option<WriteError> {
+    use std::sync::atomic::Ordering;
+    let mut first = None;
+    loop {
+        let job = match rx.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => break,
+        };
+        let Ok((path, previous, text)) = job else {
+            break;
+        };
+        if failed.load(Ordering::Relaxed) {
+            continue;
+        }
+        if let Err(e) = write_one(&path, previous.as_deref(), text.as_bytes(), private) {
+            failed.store(true, Ordering::Relaxed);
+            first.get_or_insert(e);
+        }
+    }
+    first
+}
+
+/// Writes (and syncs) one file of the temporary tree, or links the replaced
+/// tree's copy when it is the same.
+fn write_one(
+    path: &Path,
+    previous: Option<&Path>,
+    contents: &[u8],
+    private: bool,
+) -> Result<(), WriteError> {
+    if let Some(old) = previous
+        && reusable(old, contents, private)
+        && std::fs::hard_link(old, path).is_ok()
+    {
+        return Ok(());
+    }
+    let mut f = create_file(path, private)?;
+    f.write_all(contents).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
 }
 
 /// Whether the replaced tree's file `old` can be linked into the new tree in
@@ -378,6 +524,29 @@ mod tests {
         let same = ino("a/same");
         write_dir(&dest, &second, "m", true).unwrap();
         assert_eq!(ino("a/same"), same);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A writer dropped before `finish` (its caller failed) leaves the
+    /// previous tree as it was and no temporary directory.
+    #[test]
+    fn an_unfinished_tree_leaves_nothing() {
+        let root = std::env::temp_dir().join(format!("velac-fsutil-drop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dest = root.join("out");
+        write_dir(&dest, &[("m".into(), "1".into())], "m", false).unwrap();
+        let mut tree = TreeWriter::begin(&dest, "m", false).unwrap();
+        for i in 0..200 {
+            tree.add(&format!("d{}/f{i}", i % 7), format!("{i}"));
+        }
+        drop(tree);
+        assert_eq!(std::fs::read_to_string(dest.join("m")).unwrap(), "1");
+        assert!(!dest.join("d0").exists());
+        let names: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["out"]);
         let _ = std::fs::remove_dir_all(&root);
     }
 

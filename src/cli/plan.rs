@@ -40,6 +40,14 @@ pub(super) const PLAN_FILE: &str = "plan.json";
 /// The plan of a rendered application, as the revision after the last one
 /// applied.
 pub(super) fn plan_of(r: &mut Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
+    plan_with(r, None)
+}
+
+/// [`plan_of`] with the objects' digests computed by the caller.
+fn plan_with(
+    r: &mut Rendered,
+    digests: Option<&[String]>,
+) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
     let steps = crate::policy::workflow_steps(&r.file)?;
     let mut definitions = r.catalog.used();
     // Every step's template goes into the plan, generated steps' too: the
@@ -76,6 +84,7 @@ pub(super) fn plan_of(r: &mut Rendered) -> Result<serde_json::Value, Vec<crate::
         app_text: &r.app_text,
         steps: &steps,
         objects: &r.placed,
+        digests,
         deployments: &r.deployments,
         definitions: &definitions,
         clusters: &r.clusters,
@@ -89,7 +98,40 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let plan = match plan_of(&mut r) {
+    // With -o, the bundle's files go to the writer threads while the plan is
+    // made, and the objects' bodies are dropped first: a fleet's plan then
+    // never holds its objects, their files and the plan tree at once.
+    let mut tree = None;
+    let mut digests = None;
+    if let Some(out_dir) = &a.out_dir {
+        // A plan holding a Secret is its owner's only.
+        let private = r
+            .placed
+            .iter()
+            .any(|(o, _)| crate::render::holds_secret(&o.object));
+        let mut t = match crate::fsutil::TreeWriter::begin(out_dir, PLAN_FILE, private) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        if let Err(d) = bundle::each_object_file(&r.placed, |path, text| t.add(&path, text)) {
+            return fail(&[d], &r.sources);
+        }
+        t.add(bundle::INDEX, bundle::index_text(&r.placed));
+        digests = Some(
+            r.placed
+                .iter()
+                .map(|(o, _)| crate::plan::digest(&o.object))
+                .collect::<Vec<_>>(),
+        );
+        for (o, _) in &mut r.placed {
+            o.object = identity(&o.object);
+        }
+        tree = Some(t);
+    }
+    let plan = match plan_with(&mut r, digests.as_deref()) {
         Ok(p) => p,
         Err(d) => return fail(&d, &r.sources),
     };
@@ -100,17 +142,8 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         };
         print!("{}", crate::plan::graph::draw(&plan, f));
     }
-    let Some(out_dir) = &a.out_dir else {
+    let (Some(out_dir), Some(mut tree)) = (&a.out_dir, tree) else {
         return EXIT_OK;
-    };
-    // A plan holding a Secret is its owner's only.
-    let private = r
-        .placed
-        .iter()
-        .any(|(o, _)| crate::render::holds_secret(&o.object));
-    let mut files = match bundle::files(&r.placed) {
-        Ok(f) => f,
-        Err(d) => return fail(&[d], &r.sources),
     };
     let line = format!(
         "planned {} ({}): {} steps, {} objects; wrote {}",
@@ -120,15 +153,11 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         r.placed.len(),
         out_dir.display()
     );
-    // The objects and the plan's tree are in the files now: free them before
-    // the plan's text joins the files (peak memory of a fleet's plan).
-    drop(std::mem::take(&mut r.placed));
     let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
     drop(plan);
     text.push('\n');
-    files.push((PLAN_FILE.to_string(), text));
-    files.sort_by(|x, y| x.0.cmp(&y.0));
-    if let Err(e) = crate::fsutil::write_dir(out_dir, &files, PLAN_FILE, private) {
+    tree.add(PLAN_FILE, text);
+    if let Err(e) = tree.finish() {
         eprintln!("velac: {e}");
         return EXIT_FAIL;
     }
@@ -139,4 +168,15 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         println!("{line}");
     }
     EXIT_OK
+}
+
+/// What names an object (`RenderedObject::id` reads only this), for an
+/// object whose body has been written and digested already.
+fn identity(o: &serde_json::Value) -> serde_json::Value {
+    let s = |p: &str| o.pointer(p).cloned().unwrap_or(serde_json::Value::Null);
+    serde_json::json!({
+        "apiVersion": s("/apiVersion"),
+        "kind": s("/kind"),
+        "metadata": {"name": s("/metadata/name"), "namespace": s("/metadata/namespace")},
+    })
 }

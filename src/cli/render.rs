@@ -266,13 +266,20 @@ pub(super) fn run(a: RenderArgs) -> u8 {
     };
     let (placed, sources) = (r.placed, r.sources);
     if let Some(dir) = &a.out_dir {
-        let files = match bundle::files(&placed) {
-            Ok(f) => f,
-            Err(d) => return fail(&[d], &sources),
-        };
         // A bundle holding a Secret is its owner's only.
         let private = placed.iter().any(|(o, _)| render::holds_secret(&o.object));
-        if let Err(e) = crate::fsutil::write_dir(dir, &files, bundle::INDEX, private) {
+        let mut tree = match crate::fsutil::TreeWriter::begin(dir, bundle::INDEX, private) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("velac: {e}");
+                return EXIT_FAIL;
+            }
+        };
+        if let Err(d) = bundle::each_object_file(&placed, |path, text| tree.add(&path, text)) {
+            return fail(&[d], &sources);
+        }
+        tree.add(bundle::INDEX, bundle::index_text(&placed));
+        if let Err(e) = tree.finish() {
             eprintln!("velac: {e}");
             return EXIT_FAIL;
         }

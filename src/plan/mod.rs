@@ -109,6 +109,9 @@ pub struct PlanInputs<'a> {
     pub steps: &'a [Step],
     /// Rendered objects with their placements.
     pub objects: &'a [(RenderedObject, Target)],
+    /// The objects' [`digest`]s, in the same order, when the caller has
+    /// them already (and may have dropped the objects' bodies since).
+    pub digests: Option<&'a [String]>,
     /// The placements, with their components as patched for each.
     pub deployments: &'a [Deployment],
     /// Definitions the run used.
@@ -169,11 +172,8 @@ fn service_json(c: &crate::model::Component) -> Json {
 
 /// The placements (cluster, namespace, env) of one step, with their services
 /// and objects.
-fn placements(
-    step: &str,
-    deployments: &[Deployment],
-    objects: &[(RenderedObject, Target)],
-) -> Json {
+fn placements(step: &str, inp: &PlanInputs) -> Json {
+    let (deployments, objects) = (inp.deployments, inp.objects);
     type Place = (String, String, Option<String>, Vec<Json>, Vec<Json>);
     let mut out: Vec<Place> = Vec::new();
     let mut seen: std::collections::HashMap<usize, std::collections::HashSet<String>> =
@@ -209,9 +209,10 @@ fn placements(
             }
         }
     }
-    for (o, t) in objects
+    for (i, (o, t)) in objects
         .iter()
-        .filter(|(_, t)| t.step.as_deref() == Some(step))
+        .enumerate()
+        .filter(|(_, (_, t))| t.step.as_deref() == Some(step))
     {
         let (api, kind, ns, name) = o.id();
         let path = bundle::path(o, t);
@@ -223,7 +224,7 @@ fn placements(
             "component": o.component,
             "trait": o.trait_type(),
             "outputName": o.output_name(),
-            "digest": digest(&o.object),
+            "digest": inp.digests.map_or_else(|| digest(&o.object), |d| d[i].clone()),
             "path": path,
         });
         let place_ns = t.namespace.clone().unwrap_or_default();
@@ -296,7 +297,7 @@ fn step_json(app: &str, s: &Step, parent: &str, inp: &PlanInputs) -> Json {
             ),
         );
     }
-    let places = placements(&s.name, inp.deployments, inp.objects);
+    let places = placements(&s.name, inp);
     if places.as_array().is_some_and(|a| !a.is_empty()) {
         m.insert("placements".into(), places);
     }

@@ -73,43 +73,77 @@ pub fn provenance(o: &RenderedObject, t: &Target) -> serde_json::Map<String, Jso
 /// Two objects that would land in the same file are an error.
 pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let mut index = Vec::new();
-    // Path → its entry in `out`.
+    each_object_file(objects, |path, text| out.push((path, text)))?;
+    out.push((INDEX.to_string(), index_text(objects)));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Hands each object's file to `emit` as `(relative path, YAML)`, in plan
+/// order, so that a writer can take it while the next is made (the index
+/// is [`index_text`]). An object applied by two steps to one cluster is one
+/// file; two different objects for one path are an error, found before
+/// `emit` sees the second.
+pub fn each_object_file(
+    objects: &[(RenderedObject, Target)],
+    mut emit: impl FnMut(String, String),
+) -> Result<(), Diagnostic> {
+    // Path → the first object written there.
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
-    for (o, t) in objects {
-        let (api, kind, _, name) = o.id();
+    for (i, (o, t)) in objects.iter().enumerate() {
         let path = path(o, t);
         let text = crate::cue::builtins::json_to_yaml(&o.object);
-        if let Some(&i) = seen.get(&path) {
-            // Two steps may apply the same object to one cluster; that is one file.
-            if out[i].1 == text {
+        if let Some(&first) = seen.get(&path) {
+            let (x, _) = &objects[first];
+            if crate::cue::builtins::json_to_yaml(&x.object) == text {
                 continue;
             }
-            let first = objects
-                .iter()
-                .find(|(x, y)| self::path(x, y) == path)
-                .map(|(x, _)| describe(x))
-                .unwrap_or_default();
             return Err(Diagnostic::error(format!(
-                "two different objects would be written to {path}: {first} and {}",
+                "two different objects would be written to {path}: {} and {}",
+                describe(x),
                 describe(o)
             )));
         }
-        seen.insert(path.clone(), out.len());
-        out.push((path.clone(), text));
-        let mut entry = provenance(o, t);
-        entry.insert("path".into(), json!(path));
-        entry.insert("apiVersion".into(), json!(api));
-        entry.insert("kind".into(), json!(kind));
-        entry.insert("name".into(), json!(name));
-        index.push(Json::Object(entry));
+        seen.insert(path.clone(), i);
+        emit(path, text);
     }
-    let idx = json!({"objects": index});
-    let mut text = serde_json::to_string_pretty(&idx).expect("JSON values serialise");
-    text.push('\n');
-    out.push((INDEX.to_string(), text));
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok(())
+}
+
+/// `index.json`: each file's object and provenance, pretty-printed as it is
+/// serialised (a fleet's index is thousands of entries; no tree of them is
+/// built). Entries follow plan order; a path written twice is listed once.
+pub fn index_text(objects: &[(RenderedObject, Target)]) -> String {
+    use serde::ser::{SerializeMap, SerializeSeq};
+    struct Entries<'a>(&'a [(RenderedObject, Target)]);
+    impl serde::Serialize for Entries<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut q = s.serialize_seq(None)?;
+            for (o, t) in self.0 {
+                let path = path(o, t);
+                if !seen.insert(path.clone()) {
+                    continue;
+                }
+                let (api, kind, _, name) = o.id();
+                let mut entry = provenance(o, t);
+                entry.insert("path".into(), json!(path));
+                entry.insert("apiVersion".into(), json!(api));
+                entry.insert("kind".into(), json!(kind));
+                entry.insert("name".into(), json!(name));
+                q.serialize_element(&entry)?;
+            }
+            q.end()
+        }
+    }
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::pretty(&mut out);
+    let mut m = serde::Serializer::serialize_map(&mut ser, Some(1)).expect("in memory");
+    m.serialize_entry("objects", &Entries(objects))
+        .expect("JSON values serialise");
+    SerializeMap::end(m).expect("in memory");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// Name of the index file at the bundle root.
