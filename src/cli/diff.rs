@@ -55,28 +55,30 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
         let plan: serde_json::Value = serde_json::from_str(&plan_text).map_err(|e| {
             eprintln!("velac: {}: invalid plan.json: {e}", p.display());
         })?;
-        let mut objects = BTreeMap::new();
-        let mut sources = crate::source::SourceMap::new();
+        let mut rels: Vec<&str> = Vec::new();
         for s in plan["steps"].as_array().into_iter().flatten() {
             for step in std::iter::once(s).chain(s["subSteps"].as_array().into_iter().flatten()) {
                 for pl in step["placements"].as_array().into_iter().flatten() {
                     for o in pl["objects"].as_array().into_iter().flatten() {
-                        let rel = o["path"].as_str().unwrap_or_default();
-                        let file = p.join(rel);
-                        let text = std::fs::read_to_string(&file).map_err(|e| {
-                            eprintln!("velac: {}: {e}", file.display());
-                        })?;
-                        let docs = crate::yaml::parse_str(
-                            &mut sources,
-                            &file.display().to_string(),
-                            &text,
-                        )
-                        .map_err(|d| eprint!("{}", d.render(&sources)))?;
-                        let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
-                        objects.insert(rel.to_string(), obj);
+                        rels.push(o["path"].as_str().unwrap_or_default());
                     }
                 }
             }
+        }
+        // Read and parsed on every core; the first error in plan order is
+        // the one printed.
+        let read = |rel: &str| -> Result<serde_json::Value, String> {
+            let file = p.join(rel);
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("velac: {}: {e}\n", file.display()))?;
+            let mut sources = crate::source::SourceMap::new();
+            let docs = crate::yaml::parse_str(&mut sources, &file.display().to_string(), &text)
+                .map_err(|d| d.render(&sources))?;
+            Ok(docs.first().map(|d| d.to_json()).unwrap_or_default())
+        };
+        let mut objects = BTreeMap::new();
+        for (rel, obj) in rels.iter().zip(crate::plan::read::in_chunks(&rels, read)) {
+            objects.insert(rel.to_string(), obj.map_err(|m| eprint!("{m}"))?);
         }
         return Ok(PlanView::new(&plan, objects));
     }

@@ -342,32 +342,44 @@ impl PlanDir {
             .map(|(_, t)| t.clone().into_bytes())
             .ok_or_else(|| PlanError::Format(path.clone(), "no plan.json".into()))?;
         let plan = parse_plan(&path, &bytes)?;
+        // Each bundle file once, in plan order.
+        let mut jobs: Vec<(&str, &str)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for s in all_steps(&plan.steps) {
+            for p in &s.placements {
+                for o in &p.objects {
+                    if seen.insert(o.path.as_str()) {
+                        jobs.push((o.path.as_str(), o.digest.as_str()));
+                    }
+                }
+            }
+        }
         let texts: std::collections::HashMap<&str, &str> = files
             .iter()
             .map(|(r, t)| (r.as_str(), t.as_str()))
             .collect();
-        let mut objects = std::collections::HashMap::new();
-        let mut sources = crate::source::SourceMap::new();
-        for s in all_steps(&plan.steps) {
-            for p in &s.placements {
-                for o in &p.objects {
-                    if objects.contains_key(&o.path) {
-                        continue;
-                    }
-                    let f = origin.join(&o.path);
-                    let text = texts.get(o.path.as_str()).ok_or_else(|| {
-                        PlanError::Format(f.clone(), "missing from the plan".into())
-                    })?;
-                    let docs = crate::yaml::parse_str(&mut sources, &f.display().to_string(), text)
-                        .map_err(|d| PlanError::Format(f.clone(), d.message.clone()))?;
-                    let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
-                    if digest(&obj) != o.digest {
-                        return Err(PlanError::Tampered(f, o.digest.clone()));
-                    }
-                    objects.insert(o.path.clone(), obj);
-                }
+        let read = |(rel, want): (&str, &str)| -> Result<Json, PlanError> {
+            let f = origin.join(rel);
+            let text = texts
+                .get(rel)
+                .ok_or_else(|| PlanError::Format(f.clone(), "missing from the plan".into()))?;
+            let mut sources = crate::source::SourceMap::new();
+            let docs = crate::yaml::parse_str(&mut sources, &f.display().to_string(), text)
+                .map_err(|d| PlanError::Format(f.clone(), d.message.clone()))?;
+            let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
+            if digest(&obj) != want {
+                return Err(PlanError::Tampered(f, want.to_string()));
             }
+            Ok(obj)
+        };
+        // Parsed on every core (a fleet's plan has thousands of files); the
+        // first error in plan order is the one reported, as when read in turn.
+        let parsed = in_chunks(&jobs, read);
+        let mut objects = std::collections::HashMap::with_capacity(jobs.len());
+        for ((rel, _), obj) in jobs.iter().zip(parsed) {
+            objects.insert(rel.to_string(), obj?);
         }
+        drop(texts);
         Ok(PlanDir {
             plan,
             bytes,
@@ -389,6 +401,29 @@ impl PlanDir {
     pub fn files(&self) -> &[(String, String)] {
         &self.files
     }
+}
+
+/// `f` over `items` on up to [`std::thread::available_parallelism`] threads
+/// (at most 8), each taking a contiguous chunk; results in `items`' order.
+pub(crate) fn in_chunks<T: Copy + Sync, R: Send>(items: &[T], f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
+    // Small plans are not worth a thread.
+    if threads == 1 || items.len() < 64 {
+        return items.iter().map(|&t| f(t)).collect();
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|c| sc.spawn(|| c.iter().map(|&t| f(t)).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a plan reader thread panicked"))
+            .collect()
+    })
 }
 
 fn parse_plan(path: &Path, bytes: &[u8]) -> Result<Plan, PlanError> {
