@@ -116,10 +116,11 @@ pub(super) fn run(a: PlanArgs) -> u8 {
                 return EXIT_FAIL;
             }
         };
-        if let Err(d) = bundle::each_object_file(&r.placed, |path, text| t.add(&path, text)) {
-            return fail(&[d], &r.sources);
-        }
-        t.add(bundle::INDEX, bundle::index_text(&r.placed));
+        let written = match bundle::each_object_file(&r.placed, |path, text| t.add(&path, text)) {
+            Ok(w) => w,
+            Err(d) => return fail(&[d], &r.sources),
+        };
+        t.add(bundle::INDEX, bundle::index_text(&r.placed, &written));
         digests = Some(
             r.placed
                 .iter()

@@ -275,10 +275,11 @@ pub(super) fn run(a: RenderArgs) -> u8 {
                 return EXIT_FAIL;
             }
         };
-        if let Err(d) = bundle::each_object_file(&placed, |path, text| tree.add(&path, text)) {
-            return fail(&[d], &sources);
-        }
-        tree.add(bundle::INDEX, bundle::index_text(&placed));
+        let written = match bundle::each_object_file(&placed, |path, text| tree.add(&path, text)) {
+            Ok(w) => w,
+            Err(d) => return fail(&[d], &sources),
+        };
+        tree.add(bundle::INDEX, bundle::index_text(&placed, &written));
         if let Err(e) = tree.finish() {
             eprintln!("velac: {e}");
             return EXIT_FAIL;

@@ -73,21 +73,22 @@ pub fn provenance(o: &RenderedObject, t: &Target) -> serde_json::Map<String, Jso
 /// Two objects that would land in the same file are an error.
 pub fn files(objects: &[(RenderedObject, Target)]) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut out: Vec<(String, String)> = Vec::new();
-    each_object_file(objects, |path, text| out.push((path, text)))?;
-    out.push((INDEX.to_string(), index_text(objects)));
+    let written = each_object_file(objects, |path, text| out.push((path, text)))?;
+    out.push((INDEX.to_string(), index_text(objects, &written)));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
 /// Hands each object's file to `emit` as `(relative path, YAML)`, in plan
-/// order, so that a writer can take it while the next is made (the index
-/// is [`index_text`]). An object applied by two steps to one cluster is one
-/// file; two different objects for one path are an error, found before
-/// `emit` sees the second.
+/// order, so that a writer can take it while the next is made. An object
+/// applied by two steps to one cluster is one file; two different objects
+/// for one path are an error, found before `emit` sees the second. Returns
+/// the positions of the objects that got a file, for [`index_text`].
 pub fn each_object_file(
     objects: &[(RenderedObject, Target)],
     mut emit: impl FnMut(String, String),
-) -> Result<(), Diagnostic> {
+) -> Result<Vec<usize>, Diagnostic> {
+    let mut written = Vec::with_capacity(objects.len());
     // Path → the first object written there.
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (i, (o, t)) in objects.iter().enumerate() {
@@ -105,26 +106,25 @@ pub fn each_object_file(
             )));
         }
         seen.insert(path.clone(), i);
+        written.push(i);
         emit(path, text);
     }
-    Ok(())
+    Ok(written)
 }
 
-/// `index.json`: each file's object and provenance, pretty-printed as it is
+/// `index.json`: the object and provenance of each file
+/// [`each_object_file`] wrote (`written`), pretty-printed as it is
 /// serialised (a fleet's index is thousands of entries; no tree of them is
-/// built). Entries follow plan order; a path written twice is listed once.
-pub fn index_text(objects: &[(RenderedObject, Target)]) -> String {
+/// built).
+pub fn index_text(objects: &[(RenderedObject, Target)], written: &[usize]) -> String {
     use serde::ser::{SerializeMap, SerializeSeq};
-    struct Entries<'a>(&'a [(RenderedObject, Target)]);
+    struct Entries<'a>(&'a [(RenderedObject, Target)], &'a [usize]);
     impl serde::Serialize for Entries<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut seen = std::collections::HashSet::new();
-            let mut q = s.serialize_seq(None)?;
-            for (o, t) in self.0 {
+            let mut q = s.serialize_seq(Some(self.1.len()))?;
+            for &i in self.1 {
+                let (o, t) = &self.0[i];
                 let path = path(o, t);
-                if !seen.insert(path.clone()) {
-                    continue;
-                }
                 let (api, kind, _, name) = o.id();
                 let mut entry = provenance(o, t);
                 entry.insert("path".into(), json!(path));
@@ -139,7 +139,7 @@ pub fn index_text(objects: &[(RenderedObject, Target)]) -> String {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::pretty(&mut out);
     let mut m = serde::Serializer::serialize_map(&mut ser, Some(1)).expect("in memory");
-    m.serialize_entry("objects", &Entries(objects))
+    m.serialize_entry("objects", &Entries(objects, written))
         .expect("JSON values serialise");
     SerializeMap::end(m).expect("in memory");
     out.push(b'\n');
