@@ -164,3 +164,113 @@ spec:
     assert_eq!(mode(&bundle.join("local/default/secret.creds.yaml")), 0o600);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Secret values and what definitions mark `+sensitive` are kept out of
+/// plan.json (digests stand for them) and in the owner-only
+/// sensitive.json; reading the plan puts them back, checked.
+#[cfg(unix)]
+#[test]
+fn plan_json_never_repeats_secret_values() {
+    use std::os::unix::fs::PermissionsExt;
+    use velac::plan::read::PlanDir;
+    let dir = temp("sensitive");
+    let app = Path::new(ROOT).join("tests/plan/secrets.yaml");
+    let out = dir.join("plan");
+    let plan_to = |out: &Path, app: &Path| {
+        let o = velac(&["plan", app.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    plan_to(&out, &app);
+    let secrets = [
+        "hunter2-very-secret",
+        "private-key-material",
+        "step-token-value",
+        "hook-secret",
+    ];
+    let text = std::fs::read_to_string(out.join("plan.json")).unwrap();
+    for s in secrets {
+        assert!(!text.contains(s), "plan.json repeats {s}");
+    }
+    let kept = std::fs::read_to_string(out.join("sensitive.json")).unwrap();
+    for s in secrets {
+        assert!(kept.contains(s), "sensitive.json lacks {s}");
+    }
+    // What is not sensitive stays readable for review.
+    assert!(text.contains("\"image\": \"nginx:1.25\""));
+    assert!(text.contains("\"secretName\": \"copy\""));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&out.join("sensitive.json")), 0o600);
+
+    // The applier reads the values back: services, steps, the Application.
+    let p = PlanDir::read(&out).unwrap();
+    let deploy = &p.plan.steps[0];
+    let db = deploy.placements[0]
+        .services
+        .iter()
+        .find(|s| s.name == "db-creds")
+        .unwrap();
+    assert_eq!(
+        db.properties["objects"][0]["stringData"]["password"],
+        "hunter2-very-secret"
+    );
+    assert_eq!(
+        p.plan.steps[1].properties["data"]["token"],
+        "step-token-value"
+    );
+    assert_eq!(
+        p.plan.application.object["spec"]["workflow"]["steps"][2]["properties"]["url"]["value"],
+        "https://hooks.example.com/T0/B0/hook-secret"
+    );
+
+    // Planned twice, the same bytes; diffed, nothing changes.
+    let again = dir.join("again");
+    plan_to(&again, &app);
+    for f in ["plan.json", "sensitive.json"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f} differs between two plans"
+        );
+    }
+    let same = velac(&["diff", out.to_str().unwrap(), again.to_str().unwrap()]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    // A changed secret shows as a change, never as the value.
+    let changed_app = dir.join("changed.yaml");
+    std::fs::write(
+        &changed_app,
+        std::fs::read_to_string(&app)
+            .unwrap()
+            .replace("step-token-value", "rotated-token-value"),
+    )
+    .unwrap();
+    let changed = dir.join("changed");
+    plan_to(&changed, &changed_app);
+    let d = velac(&["diff", out.to_str().unwrap(), changed.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&d.stdout);
+    assert_eq!(d.status.code(), Some(1), "{report}");
+    assert!(report.contains("step export (properties)"), "{report}");
+    assert!(!report.contains("token-value"), "{report}");
+
+    // Without sensitive.json, or with a value changed in it, the plan is refused.
+    let kept_path = changed.join("sensitive.json");
+    std::fs::write(&kept_path, kept.replace("step-token-value", "forged-value")).unwrap();
+    let e = PlanDir::read(&changed)
+        .err()
+        .expect("a forged value is refused");
+    assert!(
+        e.to_string().contains("changed since it was planned"),
+        "{e}"
+    );
+    std::fs::remove_file(&kept_path).unwrap();
+    let e = PlanDir::read(&changed)
+        .err()
+        .expect("a missing sensitive.json is refused");
+    assert!(e.to_string().contains("is not in sensitive.json"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

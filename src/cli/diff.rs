@@ -94,8 +94,10 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
     )
     .map_err(|_| ())?;
     r.warn();
+    // Values kept out of the plan stand as their digests, as in plan.json.
     let plan = super::plan::plan_of(&mut r)
-        .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?;
+        .map_err(|d| eprint!("{}", crate::diag::render_all(&d, &r.sources)))?
+        .plan;
     let objects = r
         .placed
         .iter()

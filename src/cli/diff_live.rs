@@ -43,15 +43,21 @@ fn plan_of(target: &Path, a: &DiffArgs) -> Result<PlanDir, ()> {
     let unchanged = r
         .last_applied
         .as_ref()
-        .is_none_or(|l| plan["revision"]["hash"] == l.revision_hash.as_str());
+        .is_none_or(|l| plan.plan["revision"]["hash"] == l.revision_hash.as_str());
     if !unchanged {
         (r, plan) = render(Which::Next)?;
     }
     r.warn();
     let mut files = bundle::files(&r.placed).map_err(|d| eprint!("{}", d.render(&r.sources)))?;
-    let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
+    let mut text = serde_json::to_string_pretty(&plan.plan).expect("JSON serialises");
     text.push('\n');
     files.push((super::plan::PLAN_FILE.to_string(), text));
+    if !plan.kept.is_empty() {
+        files.push((
+            crate::plan::sensitive::FILE.to_string(),
+            plan.kept.file_text(),
+        ));
+    }
     PlanDir::from_files(files, target).map_err(|e| eprintln!("velac: {e}"))
 }
 

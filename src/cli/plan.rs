@@ -2,6 +2,7 @@
 
 use super::render::{Rendered, fail, render_inputs};
 use super::{EXIT_FAIL, EXIT_OK};
+use crate::plan::sensitive;
 use crate::render::{self, bundle};
 use clap::Args;
 use std::path::PathBuf;
@@ -37,17 +38,27 @@ pub(super) enum GraphFormat {
 /// Marker file of a plan directory.
 pub(super) const PLAN_FILE: &str = "plan.json";
 
-/// The plan of a rendered application, as the revision after the last one
-/// applied.
-pub(super) fn plan_of(r: &mut Rendered) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
-    plan_with(r, None)
+/// A plan, and the values kept out of its `plan.json` (for `sensitive.json`).
+pub(super) struct Planned {
+    pub(super) plan: serde_json::Value,
+    pub(super) kept: sensitive::Kept,
 }
 
-/// [`plan_of`] with the objects' digests computed by the caller.
-fn plan_with(
-    r: &mut Rendered,
-    digests: Option<&[String]>,
-) -> Result<serde_json::Value, Vec<crate::diag::Diagnostic>> {
+/// The workflow's steps and every definition the plan records.
+struct Parts {
+    steps: Vec<crate::model::Step>,
+    definitions: Vec<std::rc::Rc<crate::definition::Definition>>,
+}
+
+/// The plan of a rendered application, as the revision after the last one
+/// applied.
+pub(super) fn plan_of(r: &mut Rendered) -> Result<Planned, Vec<crate::diag::Diagnostic>> {
+    let parts = parts(r)?;
+    let values = sensitive::secret_values(r.placed.iter().map(|(o, _)| &o.object));
+    Ok(plan_with(r, &parts, None, &values))
+}
+
+fn parts(r: &mut Rendered) -> Result<Parts, Vec<crate::diag::Diagnostic>> {
     let steps = crate::policy::workflow_steps(&r.file)?;
     let mut definitions = r.catalog.used();
     // Every step's template goes into the plan, generated steps' too: the
@@ -79,18 +90,50 @@ fn plan_with(
         }
     }
     definitions.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    Ok(crate::plan::build(&crate::plan::PlanInputs {
+    Ok(Parts { steps, definitions })
+}
+
+/// The parameter schemas of `definitions` that mark something sensitive.
+fn marked(definitions: &[std::rc::Rc<crate::definition::Definition>]) -> sensitive::Marked {
+    use crate::definition::DefKind;
+    definitions
+        .iter()
+        .filter_map(|d| {
+            let holder = match d.kind {
+                DefKind::Component => sensitive::Holder::Component,
+                DefKind::Trait => sensitive::Holder::Trait,
+                DefKind::Policy => sensitive::Holder::Policy,
+                DefKind::WorkflowStep => sensitive::Holder::Step,
+            };
+            let schema = d.parameter_schema().ok()?;
+            sensitive::marks(&schema).then(|| ((holder, d.name.clone()), schema))
+        })
+        .collect()
+}
+
+/// The plan, with the Secret values in `values` and what definitions mark
+/// sensitive kept out of it; the objects' digests computed by the caller
+/// when given.
+fn plan_with(
+    r: &Rendered,
+    parts: &Parts,
+    digests: Option<&[String]>,
+    values: &std::collections::HashSet<String>,
+) -> Planned {
+    let mut plan = crate::plan::build(&crate::plan::PlanInputs {
         file: &r.file,
         app_text: &r.app_text,
-        steps: &steps,
+        steps: &parts.steps,
         objects: &r.placed,
         digests,
         deployments: &r.deployments,
-        definitions: &definitions,
+        definitions: &parts.definitions,
         clusters: &r.clusters,
         revision: r.revision,
         kube_version: &r.kube_version,
-    }))
+    });
+    let kept = sensitive::redact(&mut plan, values, &marked(&parts.definitions));
+    Planned { plan, kept }
 }
 
 pub(super) fn run(a: PlanArgs) -> u8 {
@@ -101,14 +144,22 @@ pub(super) fn run(a: PlanArgs) -> u8 {
     // With -o, the bundle's files go to the writer threads while the plan is
     // made, and the objects' bodies are dropped first: a fleet's plan then
     // never holds its objects, their files and the plan tree at once.
+    let parts = match parts(&mut r) {
+        Ok(p) => p,
+        Err(d) => return fail(&d, &r.sources),
+    };
+    // Read before the objects are reduced to their identity below.
+    let values = sensitive::secret_values(r.placed.iter().map(|(o, _)| &o.object));
     let mut tree = None;
     let mut digests = None;
     if let Some(out_dir) = &a.out_dir {
-        // A plan holding a Secret is its owner's only.
+        // A plan holding a Secret, or values a definition marks sensitive
+        // (kept in sensitive.json), is its owner's only.
         let private = r
             .placed
             .iter()
-            .any(|(o, _)| crate::render::holds_secret(&o.object));
+            .any(|(o, _)| crate::render::holds_secret(&o.object))
+            || !marked(&parts.definitions).is_empty();
         let mut t = match crate::fsutil::TreeWriter::begin(out_dir, PLAN_FILE, private) {
             Ok(t) => t,
             Err(e) => {
@@ -132,10 +183,7 @@ pub(super) fn run(a: PlanArgs) -> u8 {
         }
         tree = Some(t);
     }
-    let plan = match plan_with(&mut r, digests.as_deref()) {
-        Ok(p) => p,
-        Err(d) => return fail(&d, &r.sources),
-    };
+    let Planned { plan, kept } = plan_with(&r, &parts, digests.as_deref(), &values);
     if let Some(g) = a.graph {
         let f = match g {
             GraphFormat::Dot => crate::plan::graph::Format::Dot,
@@ -157,6 +205,9 @@ pub(super) fn run(a: PlanArgs) -> u8 {
     let mut text = serde_json::to_string_pretty(&plan).expect("JSON serialises");
     drop(plan);
     text.push('\n');
+    if !kept.is_empty() {
+        tree.add(sensitive::FILE, kept.file_text());
+    }
     tree.add(PLAN_FILE, text);
     if let Err(e) = tree.finish() {
         eprintln!("velac: {e}");

@@ -8,7 +8,8 @@
 //! cannot state (references to other fields, builtin calls, comprehensions)
 //! becomes "anything" or an open struct, so validation never rejects what
 //! CUE would accept; CUE still checks everything at evaluation.
-//! `// +usage=` comments become descriptions.
+//! `// +usage=` comments become descriptions; a `// +sensitive` comment
+//! marks the field `writeOnly` (its values are kept out of `plan.json`).
 
 use crate::cue::ast::{self, BinOp, Decl, Expr, ExprKind, LabelKind, ListElem, StrPart, UnaryOp};
 use serde_json::{Map, Value as Json, json};
@@ -44,6 +45,25 @@ pub fn usage(docs: &[String]) -> Option<String> {
     docs.iter()
         .find_map(|l| l.trim().strip_prefix("+usage="))
         .map(|s| s.trim().to_string())
+}
+
+/// Whether a field's comments mark it `+sensitive` (a velac extension:
+/// values that must not be repeated where plans are reviewed).
+pub fn sensitive(docs: &[String]) -> bool {
+    docs.iter()
+        .any(|l| matches!(l.trim(), "+sensitive" | "+sensitive=true"))
+}
+
+/// Marks a field's schema sensitive when its comments say so.
+fn mark(docs: &[String], s: &mut Json) {
+    if let Json::Object(m) = s {
+        if let Some(u) = usage(docs) {
+            m.insert("description".into(), json!(u));
+        }
+        if sensitive(docs) {
+            m.insert("writeOnly".into(), json!(true));
+        }
+    }
 }
 
 fn label_name(l: &ast::Label) -> Option<String> {
@@ -258,9 +278,7 @@ impl Gen<'_> {
                             continue;
                         }
                         let mut s = self.deeper().expr(&f.value, false);
-                        if let (Some(u), Json::Object(m)) = (usage(&f.docs), &mut s) {
-                            m.insert("description".into(), json!(u));
-                        }
+                        mark(&f.docs, &mut s);
                         let optional = f.constraint == ast::Constraint::Optional;
                         if !optional && must_be_given(&s) && !required.contains(&json!(n)) {
                             required.push(json!(n));
@@ -273,7 +291,10 @@ impl Gen<'_> {
                         }
                     }
                     LabelKind::Pattern(p) => {
-                        let v = self.deeper().expr(&f.value, false);
+                        let mut v = self.deeper().expr(&f.value, false);
+                        if let (true, Json::Object(m)) = (sensitive(&f.docs), &mut v) {
+                            m.insert("writeOnly".into(), json!(true));
+                        }
                         match pattern_regex(p) {
                             Some(re) => {
                                 patterns.insert(re, v);

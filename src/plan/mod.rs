@@ -9,6 +9,7 @@
 
 pub mod graph;
 pub mod read;
+pub mod sensitive;
 
 use crate::definition::Definition;
 use crate::model::{AppFile, Mode, Step};

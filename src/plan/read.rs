@@ -27,6 +27,9 @@ pub enum PlanError {
         /// Its format version.
         found: u32,
     },
+    /// The values kept out of `plan.json` are missing or changed.
+    #[error("{0}: {1}")]
+    Sensitive(PathBuf, String),
     /// A bundle file does not match the digest the plan recorded.
     #[error("{0}: changed since it was planned (digest {1} expected); plan again")]
     Tampered(PathBuf, String),
@@ -316,6 +319,13 @@ impl PlanDir {
             "plan.json".to_string(),
             String::from_utf8_lossy(&bytes).into_owned(),
         )];
+        // The values kept out of plan.json, when it has any.
+        let kept = dir.join(super::sensitive::FILE);
+        match std::fs::read_to_string(&kept) {
+            Ok(text) => files.push((super::sensitive::FILE.to_string(), text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(PlanError::Io(kept, e)),
+        }
         let mut seen = std::collections::HashSet::new();
         for s in all_steps(&plan.steps) {
             for p in &s.placements {
@@ -341,7 +351,18 @@ impl PlanDir {
             .find(|(r, _)| r == "plan.json")
             .map(|(_, t)| t.clone().into_bytes())
             .ok_or_else(|| PlanError::Format(path.clone(), "no plan.json".into()))?;
-        let plan = parse_plan(&path, &bytes)?;
+        let kept = match files.iter().find(|(r, _)| r == super::sensitive::FILE) {
+            Some((r, text)) => Some(
+                super::sensitive::Kept::parse(text)
+                    .map_err(|e| PlanError::Sensitive(origin.join(r), e))?,
+            ),
+            None => None,
+        };
+        // The values kept out of plan.json go back in, each digest checked.
+        let mut raw = raw_plan(&path, &bytes)?;
+        super::sensitive::restore(&mut raw, kept.as_ref())
+            .map_err(|e| PlanError::Sensitive(path.clone(), e))?;
+        let plan = typed(&path, raw)?;
         // Each bundle file once, in plan order.
         let mut jobs: Vec<(&str, &str)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -426,7 +447,13 @@ pub(crate) fn in_chunks<T: Copy + Sync, R: Send>(items: &[T], f: impl Fn(T) -> R
     })
 }
 
+/// `plan.json`'s layout (values kept out of it stand as their digests).
 fn parse_plan(path: &Path, bytes: &[u8]) -> Result<Plan, PlanError> {
+    typed(path, raw_plan(path, bytes)?)
+}
+
+/// `plan.json` as JSON, of this format version.
+fn raw_plan(path: &Path, bytes: &[u8]) -> Result<Json, PlanError> {
     let raw: Json = serde_json::from_slice(bytes)
         .map_err(|e| PlanError::Format(path.to_path_buf(), e.to_string()))?;
     if let Some(v) = raw.get("formatVersion").and_then(Json::as_u64)
@@ -437,6 +464,10 @@ fn parse_plan(path: &Path, bytes: &[u8]) -> Result<Plan, PlanError> {
             found: u32::try_from(v).unwrap_or(u32::MAX),
         });
     }
+    Ok(raw)
+}
+
+fn typed(path: &Path, raw: Json) -> Result<Plan, PlanError> {
     serde_json::from_value(raw).map_err(|e| PlanError::Format(path.to_path_buf(), e.to_string()))
 }
 
