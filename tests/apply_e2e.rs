@@ -334,3 +334,119 @@ fn delivery_scenario_reads_staging_and_notifies_after_prod() {
     );
     assert!(st.contains("Message: Ready:3/3"), "{st}");
 }
+
+/// `velac up`: plans the application, shows what it changes on the live
+/// clusters, asks (or --yes), applies, prints the status; the plan it ran
+/// is kept in the state as the revision's plan. Run again after the
+/// approval, it continues the same revision; a third time it changes nothing.
+#[test]
+fn up_plans_shows_the_live_diff_applies_and_reports() {
+    let _g = guard();
+    let b = joined("up");
+    // The scenario under names of its own: real clusters keep what the
+    // other tests (and earlier runs) applied.
+    let id = std::process::id();
+    let (name, server, worker) = (
+        format!("up-{id}"),
+        format!("up-server-{id}"),
+        format!("up-worker-{id}"),
+    );
+    let app = b.dir.join("up.yaml");
+    std::fs::write(
+        &app,
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(APP))
+            .unwrap()
+            .replace("example-app", &name)
+            .replace("hello-world-server", &server)
+            .replace("data-worker", &worker),
+    )
+    .unwrap();
+    let up = |extra: &[&str]| {
+        let mut args = vec![
+            "up",
+            app.to_str().unwrap(),
+            "--poll",
+            "100ms",
+            "--timeout",
+            "60s",
+        ];
+        args.extend(extra);
+        b.velac(&args)
+    };
+    let deployed = |cluster: &str, n: &str| b.get(cluster, "apps/v1", "Deployment", "default", n);
+    // No terminal to ask on and no --yes: nothing is done.
+    let refused = up(&[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("pass --yes"), "{}", text(&refused));
+    assert!(deployed("cluster-staging", &server).is_none());
+
+    let _ready = Readiness::start(&b, &name);
+    let out = ok(&up(&["--yes"]));
+    assert!(
+        out.contains(&format!("{name}-v1 ("))
+            && out.contains(&format!("of default/{name} on the live clusters:")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  + cluster-staging/default/deployment.{server}.yaml (added)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("3 to add, 0 to change, 0 to remove"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "[deploy-staging] cluster-staging: applied Deployment default/{server}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("workflow suspended at manual-approval"),
+        "{out}"
+    );
+    // The status follows the run.
+    assert!(out.contains("Details:      workflowSuspending"), "{out}");
+    let kept = b
+        .home
+        .join(format!("apps/default/{name}/revisions/{name}-v1.json"));
+    assert!(kept.is_file(), "the plan is kept as the revision's plan");
+
+    ok(&b.velac(&["workflow", "resume", &name]));
+    let out = ok(&up(&["--yes"]));
+    assert!(
+        out.contains(&format!("{name}-v1 (")),
+        "the same revision goes on: {out}"
+    );
+    assert!(out.contains("2 to add, 0 to change, 0 to remove"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "[deploy-prod] cluster-prod: applied Deployment default/{server}"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("application {name} is running")),
+        "{out}"
+    );
+    assert!(out.contains("Details:      running"), "{out}");
+    assert_eq!(
+        deployed("cluster-prod", &server).unwrap()["spec"]["replicas"],
+        3
+    );
+
+    let out = ok(&up(&["--yes", "--output", "json"]));
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(events[0]["event"], "diff", "{out}");
+    assert_eq!(
+        events[0]["report"]["objects"],
+        serde_json::json!([]),
+        "{out}"
+    );
+    assert!(!out.contains("\"applied\""), "nothing to apply: {out}");
+    let last = events.last().unwrap();
+    assert_eq!(last["event"], "status", "{out}");
+    assert_eq!(last["status"]["status"], "running", "{out}");
+}

@@ -29,6 +29,13 @@ pub(super) enum EventFormat {
 pub(super) struct ApplyArgs {
     /// Plan directory (`velac plan -o DIR`).
     plan: PathBuf,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// How a plan is run (`apply`, `up`).
+#[derive(Args)]
+pub(super) struct RunArgs {
     /// Apply without asking.
     #[arg(short = 'y', long)]
     yes: bool,
@@ -384,17 +391,54 @@ fn timed_resume(st: &AppStatus) -> Option<jiff::Timestamp> {
     if all { times.into_iter().min() } else { None }
 }
 
+impl RunArgs {
+    /// The applier's options; a bad duration is printed (exit 2).
+    pub(super) fn options(&self) -> Result<Options, u8> {
+        let timeout = duration("--timeout", &self.timeout)?;
+        let poll = self
+            .poll
+            .as_deref()
+            .map(|p| duration("--poll", p))
+            .transpose()?;
+        Ok(Options {
+            force_conflicts: self.force_conflicts,
+            allow_stale: self.allow_stale,
+            step_timeout: timeout,
+            poll,
+            max_retries: self.max_step_retries,
+            ..Options::default()
+        })
+    }
+
+    /// Whether to go on: `--yes`, or a yes on the terminal; prints why not.
+    pub(super) fn confirmed(&self, plan: &PlanDir) -> Result<(), u8> {
+        if self.yes {
+            return Ok(());
+        }
+        if !std::io::stdin().is_terminal() {
+            eprintln!("velac: pass --yes to apply without a confirmation prompt");
+            return Err(EXIT_USAGE);
+        }
+        if !confirm(plan, &crate::apply::clusters_used(plan)) {
+            eprintln!("velac: not applied");
+            return Err(EXIT_FAIL);
+        }
+        Ok(())
+    }
+
+    /// Events as JSON lines.
+    pub(super) fn json(&self) -> bool {
+        self.output == EventFormat::Json
+    }
+}
+
 pub(super) fn run(a: ApplyArgs) -> u8 {
     let home = match home() {
         Ok(h) => h,
         Err(code) => return code,
     };
-    let timeout = match duration("--timeout", &a.timeout) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
-    let poll = match a.poll.as_deref().map(|p| duration("--poll", p)).transpose() {
-        Ok(p) => p,
+    let opts = match a.run.options() {
+        Ok(o) => o,
         Err(c) => return c,
     };
     if !a.plan.join("plan.json").is_file() {
@@ -411,24 +455,9 @@ pub(super) fn run(a: ApplyArgs) -> u8 {
             return EXIT_FAIL;
         }
     };
-    if !a.yes {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("velac: pass --yes to apply without a confirmation prompt");
-            return EXIT_USAGE;
-        }
-        if !confirm(&plan, &crate::apply::clusters_used(&plan)) {
-            eprintln!("velac: not applied");
-            return EXIT_FAIL;
-        }
+    if let Err(c) = a.run.confirmed(&plan) {
+        return c;
     }
-    let opts = Options {
-        force_conflicts: a.force_conflicts,
-        allow_stale: a.allow_stale,
-        step_timeout: timeout,
-        poll,
-        max_retries: a.max_step_retries,
-        ..Options::default()
-    };
-    let out = Printer::new(a.output == EventFormat::Json);
+    let out = Printer::new(a.run.json());
     run_plan(home.as_ref(), &plan, &opts, &out)
 }

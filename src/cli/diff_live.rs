@@ -19,7 +19,7 @@ use std::path::Path;
 /// so that an application diffed right after its apply shows nothing (a
 /// new revision would relabel every object, as KubeVela does not for an
 /// unchanged application).
-fn plan_of(target: &Path, a: &DiffArgs) -> Result<PlanDir, ()> {
+pub(super) fn plan_of(target: &Path, a: &DiffArgs) -> Result<PlanDir, ()> {
     if target.is_dir() {
         return PlanDir::read(target).map_err(|e| eprintln!("velac: {e}"));
     }
@@ -66,16 +66,25 @@ fn plan_of(target: &Path, a: &DiffArgs) -> Result<PlanDir, ()> {
 pub(super) fn report(target: &Path, a: &DiffArgs) -> Result<Report, ()> {
     let home = store().map_err(|(msg, _)| eprintln!("velac: {msg}"))?;
     let plan = plan_of(target, a)?;
-    let key = crate::apply::app_key(&plan);
+    compare(home.as_ref(), &plan, target.is_dir(), a.parallelism)
+}
+
+/// Compares a plan with the live clusters (a plan directory made earlier
+/// is checked against the cluster registry first); errors are printed.
+pub(super) fn compare(
+    home: &dyn crate::state::Store,
+    plan: &PlanDir,
+    made_earlier: bool,
+    parallelism: usize,
+) -> Result<Report, ()> {
+    let key = crate::apply::app_key(plan);
     let status = home.status(&key).map_err(|e| eprintln!("velac: {e}"))?;
-    let reg = Registry::new(home.as_ref());
-    if target.is_dir()
-        && let Err(e) = registry_unchanged(&plan, &reg)
-    {
+    let reg = Registry::new(home);
+    if made_earlier && let Err(e) = registry_unchanged(plan, &reg) {
         eprintln!("velac: warning: {e}");
     }
     let clusters =
-        connect(&plan, &reg, status.as_ref(), true).map_err(|e| eprintln!("velac: {e}"))?;
+        connect(plan, &reg, status.as_ref(), true).map_err(|e| eprintln!("velac: {e}"))?;
     let applied = status
         .as_ref()
         .map(|s| s.applied_resources.clone())
@@ -102,12 +111,12 @@ pub(super) fn report(target: &Path, a: &DiffArgs) -> Result<Report, ()> {
         }
     };
     let found = preview::preview(
-        &plan,
+        plan,
         &clusters,
         &applied,
         &step_applied,
         &preview::Scope {
-            parallelism: a.parallelism,
+            parallelism,
             ..preview::Scope::default()
         },
         &progress,

@@ -11,6 +11,7 @@ mod explain;
 mod plan;
 mod render;
 mod status;
+mod up;
 mod workflow;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +81,9 @@ enum Command {
     Def(def::DefCommand),
     /// Run a plan's workflow against the registered clusters.
     Apply(apply::ApplyArgs),
+    /// Plan an application, show what it changes on the live clusters,
+    /// ask, apply and print the status (`vela up`). Exit codes as apply.
+    Up(up::UpArgs),
     /// The cluster registry (join, list, detach, rename, probe, labels).
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
@@ -129,6 +133,7 @@ pub fn run(args: Vec<OsString>) -> u8 {
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Apply(a) => apply::run(a),
+        Command::Up(a) => up::run(a),
         Command::Cluster(c) => cluster::run(c),
         Command::Workflow(c) => workflow::run(c),
         Command::Status(a) => status::run(a),

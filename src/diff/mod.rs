@@ -316,6 +316,36 @@ pub fn text(r: &Report) -> String {
     if r.is_empty() {
         return "no changes\n".into();
     }
+    let mut s = lines(r);
+    for o in &r.objects {
+        s.push('\n');
+        for f in &o.fields {
+            s.push_str(&format!("  {}\n", fields::line(f)));
+        }
+        s.push_str(&o.diff);
+    }
+    s
+}
+
+/// The report without its field lines: one line per changed step and
+/// object, then the counts (what `velac up` shows before it asks).
+pub fn summary(r: &Report) -> String {
+    if r.is_empty() {
+        return "no changes\n".into();
+    }
+    let count = |c: Change| r.objects.iter().filter(|o| o.change == c).count();
+    let mut s = lines(r);
+    s.push_str(&format!(
+        "{} to add, {} to change, {} to remove\n",
+        count(Change::Added),
+        count(Change::Changed),
+        count(Change::Removed)
+    ));
+    s
+}
+
+/// A line per changed step, then per cluster a line per changed object.
+fn lines(r: &Report) -> String {
     let mut s = String::new();
     for st in &r.steps {
         s.push_str(&format!("{} step {}", st.change.sign(), st.name));
@@ -337,13 +367,6 @@ pub fn text(r: &Report) -> String {
             o.change.word(),
             conflict_note(o)
         ));
-    }
-    for o in &r.objects {
-        s.push('\n');
-        for f in &o.fields {
-            s.push_str(&format!("  {}\n", fields::line(f)));
-        }
-        s.push_str(&o.diff);
     }
     s
 }
