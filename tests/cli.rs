@@ -1,145 +1,91 @@
-//! CLI golden tests: run the `velac` binary on each `tests/cli/*.txtar` case and
-//! compare stdout, stderr and the exit code with the case's sections.
+//! CLI snapshot tests. Each `tests/cli/*.txtar` case is a `# description`
+//! line, an `args:` line and the input files as `-- name --` sections; it
+//! runs with the `velac` binary in a scratch directory holding those files,
+//! and its stdout, stderr and exit code are one insta snapshot,
+//! `tests/snapshots/cli__cli@<case>.txtar.snap`.
 //!
-//! A case is `# description`, an `args:` line, input files as `-- name --`
-//! sections, and the expected `-- stdout --`, `-- stderr --` and `-- exit --`.
-//! `UPDATE_GOLDEN=1 cargo test --test cli` rewrites the expected sections.
+//! A changed output fails the test and leaves a `.snap.new` beside the
+//! snapshot: review with `cargo insta review`, or accept every change with
+//! `INSTA_UPDATE=always cargo test --release --test cli`. A new case is a new
+//! `.txtar` file; its first run writes the snapshot to review.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-const OUTPUTS: [&str; 3] = ["stdout", "stderr", "exit"];
-
-struct Case {
-    header: Vec<String>,
-    sections: Vec<(String, String)>,
-}
-
-fn parse(text: &str) -> Case {
-    let mut header = Vec::new();
-    let mut sections: Vec<(String, String)> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches('\n');
-        if let Some(name) = bare.strip_prefix("-- ").and_then(|r| r.strip_suffix(" --")) {
-            sections.push((name.to_string(), String::new()));
-        } else if let Some((_, body)) = sections.last_mut() {
-            body.push_str(line);
-        } else {
-            header.push(bare.to_string());
+/// The case's description and arguments, from its comment lines.
+fn header(case: &simple_txtar::Archive) -> (String, Vec<String>) {
+    let mut description = String::new();
+    let mut args = None;
+    for line in case.comment().lines() {
+        if let Some(d) = line.strip_prefix('#') {
+            description = d.trim().to_string();
+        } else if let Some(a) = line.strip_prefix("args:") {
+            args = Some(a.split_whitespace().map(String::from).collect());
         }
     }
-    Case { header, sections }
+    (description, args.expect("the case has an args: line"))
 }
 
-fn render(c: &Case, outputs: &BTreeMap<&str, String>) -> String {
-    let mut out = String::new();
-    for h in &c.header {
-        out.push_str(h);
-        out.push('\n');
-    }
-    for (name, body) in c
-        .sections
-        .iter()
-        .filter(|(n, _)| !OUTPUTS.contains(&n.as_str()))
-    {
-        out.push_str(&format!("-- {name} --\n{body}"));
-    }
-    for name in OUTPUTS {
-        out.push_str(&format!("-- {name} --\n{}", outputs[name]));
-    }
-    out
-}
-
-fn run_case(path: &Path, update: bool) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let case = parse(&text);
-    let args = case
-        .header
-        .iter()
-        .find_map(|h| h.strip_prefix("args:"))
-        .ok_or("missing args: line")?
-        .split_whitespace()
-        .map(String::from)
-        .collect::<Vec<_>>();
-    let dir = std::env::temp_dir().join(format!(
-        "velac-cli-{}-{}",
-        std::process::id(),
-        path.file_stem().unwrap_or_default().to_string_lossy()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for (name, body) in case
-        .sections
-        .iter()
-        .filter(|(n, _)| !OUTPUTS.contains(&n.as_str()))
-    {
-        let p = dir.join(name);
+/// Runs the case in `dir`: `-- stdout --`, `-- stderr --` and `-- exit --`
+/// sections, as txtar would hold them.
+fn run(case: &simple_txtar::Archive, args: &[String], dir: &Path) -> String {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("scratch directory");
+    for f in case.iter() {
+        let p = dir.join(&f.name);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(parent).expect("input directory");
         }
-        std::fs::write(p, body).map_err(|e| e.to_string())?;
+        std::fs::write(p, &f.content).expect("input file");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_velac"))
-        .args(&args)
-        .current_dir(&dir)
+        .args(args)
+        .current_dir(dir)
         // An empty state directory: no joined clusters, nothing applied;
         // no kubeconfig of the machine's (no `local` hub), no hub.
         .env("VELAC_HOME", dir.join(".velac-home"))
         .env("KUBECONFIG", dir.join(".no-kubeconfig"))
         .env_remove("VELAC_HUB")
         .output()
-        .map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut got = BTreeMap::new();
-    got.insert("stdout", String::from_utf8_lossy(&out.stdout).into_owned());
-    got.insert("stderr", String::from_utf8_lossy(&out.stderr).into_owned());
-    got.insert("exit", format!("{}\n", out.status.code().unwrap_or(-1)));
-    let rendered = render(&case, &got);
-    if update {
-        std::fs::write(path, rendered).map_err(|e| e.to_string())?;
-        return Ok(());
-    }
-    if rendered != text {
-        let want: BTreeMap<&str, &str> = case
-            .sections
-            .iter()
-            .map(|(n, b)| (n.as_str(), b.as_str()))
-            .collect();
-        let mut diff = String::new();
-        for name in OUTPUTS {
-            if want.get(name).copied() != Some(got[name].as_str()) {
-                diff.push_str(&format!(
-                    "{name}:\n  want: {:?}\n  got:  {:?}\n",
-                    want.get(name),
-                    got[name]
-                ));
-            }
-        }
-        return Err(diff);
-    }
-    Ok(())
+        .expect("velac runs");
+    let _ = std::fs::remove_dir_all(dir);
+    format!(
+        "-- stdout --\n{}-- stderr --\n{}-- exit --\n{}\n",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1)
+    )
 }
 
 #[test]
-fn cli_goldens() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/cli")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txtar"))
-        .collect();
-    cases.sort();
-    assert!(!cases.is_empty());
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|c| {
-            run_case(c, update)
-                .err()
-                .map(|e| format!("{}:\n{e}", c.display()))
+fn cli() {
+    insta::glob!("cli/*.txtar", |path| {
+        let text = std::fs::read_to_string(path).expect("readable case");
+        let case = simple_txtar::Archive::from(text.as_str());
+        let (description, args) = header(&case);
+        let dir = std::env::temp_dir().join(format!(
+            "velac-cli-{}-{}",
+            std::process::id(),
+            path.file_stem().unwrap_or_default().to_string_lossy()
+        ));
+        let got = run(&case, &args, &dir);
+        // The scratch directory, should a message name it.
+        let scratch = regex_escape(&dir.display().to_string());
+        insta::with_settings!({
+            description => format!("{description}\nvelac {}", args.join(" ")),
+            omit_expression => true,
+            filters => vec![(scratch.as_str(), "[CASE]")],
+        }, {
+            insta::assert_snapshot!(got);
+        });
+    });
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain([c])
         })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+        .collect()
 }

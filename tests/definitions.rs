@@ -3,8 +3,8 @@
 //!
 //! - Components and traits: `minimal.yaml` (the fewest properties the definition
 //!   accepts) and `rich.yaml` (every parameter set) are Applications; `velac render`
-//!   of each must print `expected-minimal.yaml` / `expected-rich.yaml`. `bad.yaml`
-//!   breaks the parameter schema: render must exit 1 and print exactly `bad.stderr`.
+//!   of each must print its snapshot. `bad.yaml` breaks the parameter schema:
+//!   render must exit 1 and print exactly its snapshot's message.
 //!   Every definition file must have its directory, so a new one cannot go untested.
 //! - Policies and workflow steps are not rendered yet: `good.json` must pass and
 //!   `bad.json` must fail the JSON Schema that `velac def schema` prints.
@@ -16,8 +16,10 @@
 //!   test says so and skips.
 //!
 //! velac runs from the repository root with relative paths, so the paths in
-//! `bad.stderr` are `tests/defs/…`. `UPDATE_GOLDEN=1 cargo test --test definitions`
-//! rewrites the expected files and `bad.stderr`.
+//! the messages are `tests/defs/…`. The renders and messages are insta
+//! snapshots (`tests/snapshots/definitions__*.snap`): review changes with
+//! `cargo insta review`, accept them all with
+//! `INSTA_UPDATE=always cargo test --release --test definitions`.
 
 /// Writes straight to stderr, past the test harness's capture: skip notices and
 /// figures must show in every run, not only when a test fails.
@@ -100,20 +102,23 @@ fn rendered_cases(file: &str) -> Vec<(&'static str, String, String)> {
     .collect()
 }
 
-/// Compares `got` with the golden file `rel`, or writes it under `UPDATE_GOLDEN`.
-fn check_golden(got: &str, rel: &str, what: &str, failures: &mut Vec<String>) {
-    let path = Path::new(ROOT).join(rel);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, got).unwrap_or_else(|e| panic!("writing {rel}: {e}"));
-        return;
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(want) if want == got => {}
-        Ok(want) => failures.push(format!(
-            "{what}: differs from {rel} (UPDATE_GOLDEN=1 to accept)\n--- want\n{want}--- got\n{got}"
-        )),
-        Err(_) => failures.push(format!("{rel} is missing (UPDATE_GOLDEN=1 writes it)")),
-    }
+/// A run as its snapshot holds it: stdout, stderr and the exit code, as
+/// txtar sections.
+fn outcome(out: &std::process::Output) -> String {
+    format!(
+        "-- stdout --\n{}-- stderr --\n{}-- exit --\n{}\n",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1)
+    )
+}
+
+/// A case path as velac is given it (relative to the repository root).
+fn relative(path: &Path) -> String {
+    path.strip_prefix(ROOT)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -148,47 +153,36 @@ fn every_definition_has_test_cases() {
 }
 
 #[test]
-fn renders_match_goldens() {
-    let mut failures = Vec::new();
-    for set in ["minimal", "rich"] {
-        let cases = rendered_cases(&format!("{set}.yaml"));
-        assert!(!cases.is_empty(), "no tests/defs/*/*/{set}.yaml found");
-        for (kind, name, app) in cases {
-            let out = velac(&["render", app.as_str()]);
-            let got = String::from_utf8_lossy(&out.stdout);
-            if out.status.success() {
-                let golden = case_path(kind, &name, &format!("expected-{set}.yaml"));
-                check_golden(&got, &golden, &format!("velac render {app}"), &mut failures);
-            } else {
-                let err = String::from_utf8_lossy(&out.stderr);
-                failures.push(format!("velac render {app} failed: {err}"));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+fn renders_match_snapshots() {
+    insta::glob!("defs/{component,trait}/*/{minimal,rich}.yaml", |path| {
+        let app = relative(path);
+        let out = velac(&["render", app.as_str()]);
+        assert!(
+            out.status.success(),
+            "velac render {app} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::with_settings!({description => format!("velac render {app}"), omit_expression => true}, {
+            insta::assert_snapshot!(outcome(&out));
+        });
+    });
 }
 
 #[test]
 fn bad_properties_are_rejected_with_a_located_message() {
-    let mut failures = Vec::new();
-    for (kind, name, app) in rendered_cases("bad.yaml") {
+    insta::glob!("defs/{component,trait}/*/bad.yaml", |path| {
+        let app = relative(path);
         let out = velac(&["render", app.as_str()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.code() != Some(1) {
-            let code = out.status.code();
-            failures.push(format!(
-                "velac render {app}: exit {code:?}, want 1\n{stderr}"
-            ));
-        } else if !stderr.contains(&format!("{app}:")) {
-            failures.push(format!(
-                "velac render {app}: no {app}:line:col in\n{stderr}"
-            ));
-        } else {
-            let golden = case_path(kind, &name, "bad.stderr");
-            check_golden(&stderr, &golden, &format!("{app} stderr"), &mut failures);
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+        assert_eq!(out.status.code(), Some(1), "velac render {app}\n{stderr}");
+        assert!(
+            stderr.contains(&format!("{app}:")),
+            "velac render {app}: no {app}:line:col in\n{stderr}"
+        );
+        insta::with_settings!({description => format!("velac render {app}"), omit_expression => true}, {
+            insta::assert_snapshot!(outcome(&out));
+        });
+    });
 }
 
 #[test]

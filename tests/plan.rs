@@ -1,4 +1,4 @@
-//! `velac plan`: the multi-cluster scenario's plan as a golden, byte-identical
+//! `velac plan`: the multi-cluster scenario's plan as an insta snapshot, byte-identical
 //! reruns, and plan directories that are never confused with anything else.
 
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ fn plan(out: &Path) -> std::process::Output {
 }
 
 #[test]
-fn scenario_plan_is_a_golden_and_deterministic() {
+fn scenario_plan_is_a_snapshot_and_deterministic() {
     let (a, b) = (temp("a"), temp("b"));
     let r = plan(&a);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
@@ -64,13 +64,10 @@ fn scenario_plan_is_a_golden_and_deterministic() {
             }
         }
     }
-    let golden = Path::new(ROOT).join("tests/plan/multicluster.plan.json");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, &text).unwrap();
-    } else {
-        let want = std::fs::read_to_string(&golden).expect("golden (UPDATE_GOLDEN=1 writes it)");
-        assert_eq!(text, want, "plan.json changed (UPDATE_GOLDEN=1 to accept)");
-    }
+    // The plan itself, reviewed as an insta snapshot (`cargo insta review`).
+    insta::with_settings!({description => "velac plan examples/multicluster/app.yaml --clusters examples/multicluster/clusters.yaml", omit_expression => true}, {
+        insta::assert_snapshot!("multicluster_plan", text);
+    });
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
@@ -103,11 +100,12 @@ fn plan_directories_are_only_replaced_by_plans() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let changed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
-    let golden: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(ROOT).join("tests/plan/multicluster.plan.json"))
-            .unwrap(),
-    )
-    .unwrap();
+    // The scenario's own plan, the snapshot's.
+    let base = temp("base");
+    assert!(plan(&base).status.success());
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("plan.json")).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&base);
     assert_ne!(changed["inputsDigest"], golden["inputsDigest"]);
     assert_ne!(changed["revision"]["hash"], golden["revision"]["hash"]);
     assert_eq!(
