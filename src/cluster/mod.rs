@@ -185,7 +185,22 @@ pub fn check_user_kubeconfig() -> Result<(), ClusterError> {
             .into_iter()
             .collect(),
     };
-    paths.iter().try_for_each(|p| check_kubeconfig_file(p))
+    // None there at all: say so plainly (kube's own words quote a Debug path).
+    if !paths.iter().any(|p| p.is_file()) {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(ClusterError::Kubeconfig(format!(
+            "not found at {} (set KUBECONFIG to yours: `local` is its current context)",
+            if shown.is_empty() {
+                "$HOME/.kube/config".to_string()
+            } else {
+                shown.join(", ")
+            }
+        )));
+    }
+    paths
+        .iter()
+        .filter(|p| p.is_file())
+        .try_for_each(|p| check_kubeconfig_file(p))
 }
 
 /// The cluster, user and context a kubeconfig names, as a self-contained

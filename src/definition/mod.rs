@@ -530,7 +530,7 @@ fn violations(e: &jsonschema::ValidationError<'_>, props: &Json, out: &mut Vec<S
     let at = e.instance_path().as_str();
     out.push(SchemaViolation {
         path: pointer_segments(at),
-        message: violation_message(e.kind(), props, at),
+        message: violation_message(e, props, at),
         missing: match e.kind() {
             K::Required { property } => property.as_str().map(String::from),
             _ => None,
@@ -574,15 +574,11 @@ fn kind_name(v: Option<&Json>) -> &'static str {
 }
 
 /// A schema violation in words close to CUE's.
-fn violation_message(
-    kind: &jsonschema::error::ValidationErrorKind,
-    props: &Json,
-    at: &str,
-) -> String {
+fn violation_message(e: &jsonschema::ValidationError<'_>, props: &Json, at: &str) -> String {
     use jsonschema::error::{TypeKind, ValidationErrorKind as K};
     let found = props.pointer(at);
     let shown = found.map(|v| v.to_string()).unwrap_or_default();
-    match kind {
+    match e.kind() {
         K::Required { property } => format!("missing required property {property}"),
         K::Type { kind } => {
             let want = match kind {
@@ -640,7 +636,19 @@ fn violation_message(
                 _ => format!("{shown} matches none of the allowed forms"),
             }
         }
-        other => format!("{other:?}"),
+        // `!=` and `!~` bounds, as CUE words them.
+        K::Not { schema } => match (schema.get("const"), schema.get("pattern")) {
+            (Some(v), _) => format!("invalid value {shown} (out of bound !={v})"),
+            (_, Some(Json::String(re))) => {
+                format!(
+                    "invalid value {shown} (out of bound !~{})",
+                    Json::from(re.as_str())
+                )
+            }
+            _ => format!("invalid value {shown} (matches a form that is not allowed)"),
+        },
+        // The validator's own words for the rest, never a Debug dump.
+        _ => e.to_string(),
     }
 }
 
