@@ -71,10 +71,7 @@ fn side(p: &Path, a: &DiffArgs) -> Result<PlanView, ()> {
             let file = p.join(rel);
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("velac: {}: {e}\n", file.display()))?;
-            let mut sources = crate::source::SourceMap::new();
-            let docs = crate::yaml::parse_str(&mut sources, &file.display().to_string(), &text)
-                .map_err(|d| d.render(&sources))?;
-            Ok(docs.first().map(|d| d.to_json()).unwrap_or_default())
+            crate::plan::read::read_object(&file, &text).map_err(|m| m + "\n")
         };
         let mut objects = BTreeMap::new();
         for (rel, obj) in rels.iter().zip(crate::plan::read::in_chunks(&rels, read)) {

@@ -27,6 +27,9 @@ pub enum PlanError {
         /// Its format version.
         found: u32,
     },
+    /// A bundle file is missing or does not parse.
+    #[error("{0}: {1}")]
+    Bundle(PathBuf, String),
     /// The values kept out of `plan.json` are missing or changed.
     #[error("{0}: {1}")]
     Sensitive(PathBuf, String),
@@ -383,11 +386,8 @@ impl PlanDir {
             let f = origin.join(rel);
             let text = texts
                 .get(rel)
-                .ok_or_else(|| PlanError::Format(f.clone(), "missing from the plan".into()))?;
-            let mut sources = crate::source::SourceMap::new();
-            let docs = crate::yaml::parse_str(&mut sources, &f.display().to_string(), text)
-                .map_err(|d| PlanError::Format(f.clone(), d.message.clone()))?;
-            let obj = docs.first().map(|d| d.to_json()).unwrap_or_default();
+                .ok_or_else(|| PlanError::Bundle(f.clone(), "missing from the plan".into()))?;
+            let obj = read_object(&f, text).map_err(|m| PlanError::Bundle(f.clone(), m))?;
             if digest(&obj) != want {
                 return Err(PlanError::Tampered(f, want.to_string()));
             }
@@ -422,6 +422,15 @@ impl PlanDir {
     pub fn files(&self) -> &[(String, String)] {
         &self.files
     }
+}
+
+/// A bundle file's object: its first YAML document, as JSON; an error is
+/// the located message.
+pub(crate) fn read_object(path: &Path, text: &str) -> Result<Json, String> {
+    let mut sources = crate::source::SourceMap::new();
+    let docs = crate::yaml::parse_str(&mut sources, &path.display().to_string(), text)
+        .map_err(|d| d.render(&sources).trim_end().to_string())?;
+    Ok(docs.first().map(|d| d.to_json()).unwrap_or_default())
 }
 
 /// `f` over `items` on up to [`std::thread::available_parallelism`] threads
