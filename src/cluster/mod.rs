@@ -186,7 +186,7 @@ pub fn check_user_kubeconfig() -> Result<(), ClusterError> {
             .collect(),
     };
     // None there at all: say so plainly (kube's own words quote a Debug path).
-    if !paths.iter().any(|p| p.is_file()) {
+    if !paths.iter().any(|p| p.exists()) {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(ClusterError::Kubeconfig(format!(
             "not found at {} (set KUBECONFIG to yours: `local` is its current context)",
@@ -199,7 +199,7 @@ pub fn check_user_kubeconfig() -> Result<(), ClusterError> {
     }
     paths
         .iter()
-        .filter(|p| p.is_file())
+        .filter(|p| p.exists())
         .try_for_each(|p| check_kubeconfig_file(p))
 }
 
