@@ -296,3 +296,97 @@ pub struct Program {
     /// Package name, if any.
     pub package: Option<String>,
 }
+
+impl ExprNode {
+    /// True when both expressions are the same text up to positions: the
+    /// same forms, labels, literals and resolved references. Evaluated in
+    /// equivalent environments they have the same value, which lets the
+    /// evaluator treat a disjunction pasted twice as two copies of one
+    /// (unification is commutative). Forms it does not compare (calls,
+    /// comprehensions, interpolations…) are never the same: a `false` only
+    /// costs that shortcut.
+    pub fn same_as(&self, other: &ExprNode) -> bool {
+        use ExprKind as K;
+        match (&self.kind, &other.kind) {
+            (K::Top, K::Top) | (K::Bottom, K::Bottom) | (K::Null, K::Null) => true,
+            (K::Bool(a), K::Bool(b)) => a == b,
+            (K::Num(a), K::Num(b)) => match (&**a, &**b) {
+                (Num::Int(x), Num::Int(y)) => x == y,
+                (Num::Float(x), Num::Float(y)) => x.coeff == y.coeff && x.exp == y.exp,
+                _ => false,
+            },
+            (K::Str(a), K::Str(b)) => a == b,
+            (K::Bytes(a), K::Bytes(b)) => a == b,
+            (K::Type(a), K::Type(b)) => a == b,
+            (K::Ref(a), K::Ref(b)) => a == b,
+            (K::Selector(a, x), K::Selector(b, y)) => x == y && a.same_as(b),
+            (K::Index(a, i), K::Index(b, j)) => a.same_as(b) && i.same_as(j),
+            (K::Unary(o, a), K::Unary(p, b)) => o == p && a.same_as(b),
+            (K::Binary(o, a, x), K::Binary(p, b, y)) => o == p && a.same_as(b) && x.same_as(y),
+            (K::Disj(a), K::Disj(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((x, m), (y, n))| m == n && x.same_as(y))
+            }
+            (K::Struct(a), K::Struct(b)) => a.same_as(b),
+            (K::List(a), K::List(b)) => {
+                a.elems.len() == b.elems.len()
+                    && a.elems.iter().zip(&b.elems).all(|(x, y)| match (x, y) {
+                        (ListElem::Expr(x), ListElem::Expr(y)) => x.same_as(y),
+                        _ => false,
+                    })
+                    && match (&a.tail, &b.tail) {
+                        (None, None) | (Some(None), Some(None)) => true,
+                        (Some(Some(x)), Some(Some(y))) => x.same_as(y),
+                        _ => false,
+                    }
+            }
+            (K::ConstStruct(a), K::ConstStruct(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((k, x), (l, y))| k == l && x.same_as(y))
+            }
+            (K::ConstList(a), K::ConstList(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl StructLit {
+    /// [`ExprNode::same_as`] for struct literals.
+    pub fn same_as(&self, other: &StructLit) -> bool {
+        self.is_struct == other.is_struct
+            && self.struct_if_empty == other.struct_if_empty
+            && self.lets.len() == other.lets.len()
+            && self.lets.iter().zip(&other.lets).all(|(x, y)| x.same_as(y))
+            && self.decls.len() == other.decls.len()
+            && self
+                .decls
+                .iter()
+                .zip(&other.decls)
+                .all(|(x, y)| match (x, y) {
+                    (
+                        Decl::Field {
+                            label: l,
+                            constraint: c,
+                            value: x,
+                            ..
+                        },
+                        Decl::Field {
+                            label: m,
+                            constraint: d,
+                            value: y,
+                            ..
+                        },
+                    ) => l == m && c == d && x.same_as(y),
+                    (Decl::Embed(x), Decl::Embed(y)) => x.same_as(y),
+                    (Decl::Ellipsis(None, _), Decl::Ellipsis(None, _)) => true,
+                    (Decl::Ellipsis(Some(x), _), Decl::Ellipsis(Some(y), _)) => x.same_as(y),
+                    _ => false,
+                })
+    }
+}

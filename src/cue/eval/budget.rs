@@ -8,6 +8,11 @@
 //! the same place on every machine), and process-wide configurable:
 //! `--eval-budget N` or `VELAC_EVAL_BUDGET=N`. Once it is spent, every further
 //! step fails at once and exports report this one error, not its echoes.
+//!
+//! Comparing values costs no vertex, yet merging the alternatives of a
+//! disjunction with a million distinct values compares each with all the
+//! others: each value compared counts as one created, so that work is bounded
+//! too (it stops within a second instead of running for hours).
 
 use super::{Engine, bottom};
 use crate::cue::value::{Bottom, ErrCode, VId};
@@ -60,7 +65,7 @@ fn thousands(n: usize) -> String {
 impl Engine {
     /// True once this evaluation has created more values than its budget.
     pub(crate) fn over_budget(&self) -> bool {
-        self.count > self.budget
+        self.count + self.compared > self.budget
     }
 
     /// The error a step that cannot go on reports: the budget's (recorded the

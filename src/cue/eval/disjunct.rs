@@ -11,9 +11,10 @@
 //! survivor replaces the vertex, several make an ambiguous value whose
 //! default (if unique) is used where a concrete value is needed.
 
+use super::merge::{Merged, same_scalar};
 use super::{CloseCtx, ConjSrc, Conjunct, Engine, Env, PendingDisj, Status, bottom};
 use crate::cue::ir::{Expr, ExprKind};
-use crate::cue::value::{Disj, ErrCode, VId, Value, meet, scalar_eq};
+use crate::cue::value::{Disj, ErrCode, VId, Value, meet};
 use crate::source::Span;
 use std::rc::Rc;
 
@@ -50,7 +51,8 @@ impl Engine {
             return;
         }
         let (alts, has_default) = self.flatten_disj(items, env);
-        if let Some(seq) = self.push_disj(v, alts, has_default, cc, span) {
+        let origin = Some((e.clone(), env.clone()));
+        if let Some(seq) = self.push_disj(v, alts, has_default, origin, cc, span) {
             self.vm(v).ext_mut().disj_keys.push((key, env.clone(), seq));
         }
     }
@@ -63,6 +65,7 @@ impl Engine {
         v: VId,
         alts: Vec<(ConjSrc, bool)>,
         has_default: bool,
+        origin: Option<(Expr, Rc<Env>)>,
         cc: CloseCtx,
         span: Span,
     ) -> Option<usize> {
@@ -96,12 +99,14 @@ impl Engine {
             && let Some(&j) = ch.get(seq)
         {
             let src = alts[j.min(alts.len() - 1)].0.clone();
+            self.vm(v).ext_mut().last_fixed = origin.map(|(e, en)| (seq, e, en));
             self.process_src(v, src, cc, span);
             return Some(seq);
         }
         self.vm(v).ext_mut().disjs.push(PendingDisj {
             alts,
             has_default,
+            origin,
             close: cc,
             span,
         });
@@ -257,10 +262,11 @@ impl Engine {
         // Choices index disjunctions in encounter order; pad for any resolved inline.
         let first_seq = self.v(v).ext().map_or(0, |x| x.disj_seen) - disjs.len();
         base.resize(first_seq, 0);
-        let mut results: Vec<(Value, bool)> = Vec::new();
+        let from = self.symmetric_start(v, first, first_seq, &base);
+        let mut results = Merged::default();
         let mut has_default = first.has_default;
         let mut errors: Vec<Rc<crate::cue::value::Bottom>> = Vec::new();
-        for (j, (_, flag)) in first.alts.iter().enumerate() {
+        for (j, (_, flag)) in first.alts.iter().enumerate().skip(from) {
             let mut choices = base.clone();
             choices.push(j);
             let (parent, label) = (self.v(v).parent, self.v(v).label);
@@ -299,14 +305,32 @@ impl Engine {
                     continue;
                 }
                 let flag = outer && (f || !hd);
-                if let Some(pos) = self.position_equal(&results, &item) {
-                    results[pos].1 |= flag;
-                } else {
-                    results.push((item, flag));
-                }
+                self.merge_alt(&mut results, item, flag);
             }
         }
-        self.settle(v, results, has_default, errors, first.span);
+        self.settle(v, results.items, has_default, errors, first.span);
+    }
+
+    /// The first alternative worth a branch. When the disjunction just
+    /// fixed is this one pasted again (`x: (A|B) & (A|B) & …`), choosing
+    /// (B, A) gives what (A, B) gave, since unification is commutative: only
+    /// choices in non-decreasing order are tried, so n copies of a k-way
+    /// disjunction cost the multisets of size n (polynomial), not k^n, and
+    /// find the same values.
+    fn symmetric_start(&self, v: VId, first: &PendingDisj, seq: usize, base: &[usize]) -> usize {
+        let vx = self.v(v);
+        let fixed = vx.choices.as_ref().map_or(0, |c| c.len());
+        let Some((prev, e, env)) = vx.ext().and_then(|x| x.last_fixed.as_ref()) else {
+            return 0;
+        };
+        let Some((g, genv)) = &first.origin else {
+            return 0;
+        };
+        let same = (Rc::ptr_eq(e, g) || e.same_as(g)) && Env::alike(env, genv);
+        if seq == 0 || fixed != seq || *prev != seq - 1 || !same {
+            return 0;
+        }
+        base[seq - 1]
     }
 
     /// Stores the outcome of a disjunction in `v`.
@@ -368,9 +392,14 @@ impl Engine {
                     .into_iter()
                     .map(|(x, f)| (x, f && has_default))
                     .collect();
+                // Marked only when some alternative is a default: a branch
+                // whose own disjunction left several values, none a default,
+                // must not make the single values of other branches look
+                // like defaults (`({a:1} | {b:1}) & ({a:1} | {b:2})` has
+                // three values and no default).
                 self.vm(v).value = Value::Disj(Rc::new(Disj {
                     items,
-                    marked: true,
+                    marked: has_default,
                 }));
             }
         }
@@ -466,89 +495,6 @@ impl Engine {
             }
             _ => None,
         }
-    }
-
-    fn position_equal(&mut self, results: &[(Value, bool)], item: &Value) -> Option<usize> {
-        (0..results.len()).find(|&i| self.values_equal(&results[i].0, item, 0))
-    }
-
-    /// Structural equality of evaluated values (used to merge equal alternatives).
-    pub(crate) fn values_equal(&mut self, a: &Value, b: &Value, depth: u32) -> bool {
-        if depth > 64 {
-            return false;
-        }
-        match (a, b) {
-            (Value::Vertex(x), Value::Vertex(y)) => {
-                let (x, y) = (self.deref(*x), self.deref(*y));
-                if x == y {
-                    return true;
-                }
-                self.expand(x);
-                self.expand(y);
-                let (x, y) = (self.deref(x), self.deref(y));
-                let (vx, vy) = (self.v(x), self.v(y));
-                if vx.is_struct != vy.is_struct || vx.list.is_some() != vy.list.is_some() {
-                    return false;
-                }
-                if !vx.is_struct && vx.list.is_none() {
-                    let (a, b) = (vx.value.clone(), vy.value.clone());
-                    return self.values_equal(&a, &b, depth + 1);
-                }
-                let la: Vec<VId> = vx
-                    .arcs
-                    .iter()
-                    .map(|r| r.id)
-                    .filter(|&a| {
-                        self.v(a).arc_type == super::ArcType::Regular
-                            && self.v(a).label.is_regular()
-                    })
-                    .collect();
-                let lb: Vec<VId> = vy
-                    .arcs
-                    .iter()
-                    .map(|r| r.id)
-                    .filter(|&a| {
-                        self.v(a).arc_type == super::ArcType::Regular
-                            && self.v(a).label.is_regular()
-                    })
-                    .collect();
-                if la.len() != lb.len() {
-                    return false;
-                }
-                for a in la {
-                    let label = self.v(a).label;
-                    let Some(b) = lb.iter().copied().find(|&b| self.v(b).label == label) else {
-                        return false;
-                    };
-                    if !self.values_equal(&Value::Vertex(a), &Value::Vertex(b), depth + 1) {
-                        return false;
-                    }
-                }
-                true
-            }
-            (Value::Vertex(x), other) | (other, Value::Vertex(x)) => {
-                self.expand(*x);
-                let x = self.deref(*x);
-                let vx = self.v(x);
-                if vx.is_struct || vx.list.is_some() {
-                    return false;
-                }
-                let val = vx.value.clone();
-                self.values_equal(&val, other, depth + 1)
-            }
-            _ => same_scalar(a, b),
-        }
-    }
-}
-
-/// Equality of non-vertex values for merging alternatives.
-fn same_scalar(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Top, Value::Top) => true,
-        (Value::Constraint(_), Value::Constraint(_)) | (Value::Disj(_), Value::Disj(_)) => {
-            a.to_string() == b.to_string()
-        }
-        _ => a.kind() == b.kind() && scalar_eq(a, b) == Some(true),
     }
 }
 

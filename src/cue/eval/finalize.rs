@@ -39,7 +39,7 @@ impl Engine {
     }
 
     fn push_err(&self, v: VId, b: &Rc<Bottom>, errs: &mut Vec<ExportError>) {
-        let path = b.path.clone().unwrap_or_else(|| self.path(v));
+        let path = b.path.clone().unwrap_or_else(|| self.route_path(v));
         errs.push(ExportError {
             path,
             msg: b.msg.clone(),
@@ -52,7 +52,10 @@ impl Engine {
     pub fn export(&mut self, v: VId) -> Result<serde_json::Value, ExportErrors> {
         let mut sink = ValueSink::default();
         let mut errs = Vec::new();
-        let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
+        let ok = self.walk(|e| {
+            e.route.0 = Some(v);
+            e.export_into(v, &mut sink, &mut errs)
+        });
         self.outcome(ok, errs)?;
         sink.finish().ok_or_else(|| ExportErrors(Vec::new()))
     }
@@ -61,7 +64,10 @@ impl Engine {
     /// without building the value (a template's validation needs only these).
     pub fn check(&mut self, v: VId) -> Result<(), ExportErrors> {
         let mut errs = Vec::new();
-        let ok = self.walk(|e| e.export_into(v, &mut NullSink, &mut errs));
+        let ok = self.walk(|e| {
+            e.route.0 = Some(v);
+            e.export_into(v, &mut NullSink, &mut errs)
+        });
         self.outcome(ok, errs)
     }
 
@@ -89,7 +95,10 @@ impl Engine {
     pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
         let mut sink = TextSink::default();
         let mut errs = Vec::new();
-        let ok = self.walk(|e| e.export_into(v, &mut sink, &mut errs));
+        let ok = self.walk(|e| {
+            e.route.0 = Some(v);
+            e.export_into(v, &mut sink, &mut errs)
+        });
         self.outcome(ok, errs)?;
         sink.out.push('\n');
         Ok(sink.out)
@@ -129,7 +138,9 @@ impl Engine {
             sink.begin_array();
             for a in arcs {
                 sink.element();
+                self.route.1.push(self.v(a).label);
                 ok &= self.export_into(a, sink, errs);
+                self.route.1.pop();
             }
             sink.end_array();
             return ok && self.check_composite_validators(v, errs);
@@ -192,6 +203,7 @@ impl Engine {
         for a in arcs {
             let (label, at) = (self.v(a).label, self.v(a).arc_type);
             let Label::Str(s) = label else { continue };
+            self.route.1.push(label);
             match at {
                 ArcType::Regular => {
                     sink.key(s.as_str());
@@ -221,6 +233,7 @@ impl Engine {
                     }
                 }
             }
+            self.route.1.pop();
         }
         sink.end_object();
         ok && self.check_composite_validators(v, errs)

@@ -29,6 +29,7 @@ mod docs;
 mod expr;
 mod finalize;
 mod literal;
+mod merge;
 mod ops;
 pub mod order;
 pub mod origin;
@@ -163,6 +164,16 @@ impl Env {
     /// expressions in either scope mean the same, so a disjunction met in
     /// both is one disjunction, not a product.
     pub fn equivalent(a: &Rc<Env>, b: &Rc<Env>) -> bool {
+        Env::chain_eq(a, b, false)
+    }
+
+    /// Like [`Env::equivalent`], but a literal may also be another with the
+    /// same text (a declaration pasted twice): names resolve alike in both.
+    pub fn alike(a: &Rc<Env>, b: &Rc<Env>) -> bool {
+        Env::chain_eq(a, b, true)
+    }
+
+    fn chain_eq(a: &Rc<Env>, b: &Rc<Env>, textual: bool) -> bool {
         let (mut a, mut b) = (a, b);
         loop {
             if Rc::ptr_eq(a, b) {
@@ -180,7 +191,7 @@ impl Env {
                         lit: lb,
                         ..
                     },
-                ) => va == vb && Rc::ptr_eq(la, lb),
+                ) => va == vb && (Rc::ptr_eq(la, lb) || textual && la.same_as(lb)),
                 (EnvKind::Label(x), EnvKind::Label(y)) => x == y,
                 _ => false,
             };
@@ -266,6 +277,8 @@ pub struct PendingDisj {
     pub alts: Vec<(ConjSrc, bool)>,
     /// True when the disjunction is marked (has a default).
     pub has_default: bool,
+    /// The disjunction expression and its scope, when it was one.
+    pub origin: Option<(Expr, Rc<Env>)>,
     /// Closedness for the chosen alternative.
     pub close: CloseCtx,
     /// Span of the disjunction.
@@ -377,6 +390,9 @@ pub struct Extra {
     /// Disjunctions met (expression address and environment, to unify a
     /// repeated disjunction only once) and their sequence numbers.
     pub disj_keys: Vec<(usize, Rc<Env>, usize)>,
+    /// The last disjunction whose choice this branch fixed: its sequence
+    /// number, expression and scope (see `Engine::symmetric_start`).
+    pub last_fixed: Option<(usize, Expr, Rc<Env>)>,
     /// Field declarations that came in through references and shared data.
     pub ref_infos: Vec<Rc<FieldInfo>>,
     /// Validators on composite values (`struct.MinFields(1)`).
@@ -462,6 +478,9 @@ pub struct Engine {
     count: usize,
     /// Vertices this evaluation may create (see `budget.rs`).
     budget: usize,
+    /// Comparisons of values made to merge equal alternatives: work the
+    /// budget counts too, as it creates nothing.
+    compared: usize,
     /// The budget's error, once it is spent.
     exhausted: Option<Rc<Bottom>>,
     /// Disjunction branches created (each a clone of a vertex re-evaluated).
@@ -482,6 +501,8 @@ pub struct Engine {
     cur_via: Via,
     /// The vertex whose sole conjunct (a plain reference) is being processed.
     sole_ref: Option<VId>,
+    /// Each definition closed, computed once; see `Engine::closed_copy`.
+    closed_copies: crate::cue::fxhash::FxHashMap<VId, VId>,
     /// (expression, environment) of temporary vertices, by vertex.
     temp_keys: crate::cue::fxhash::FxHashMap<VId, (usize, usize)>,
     /// Shared "undefined field" / "cannot reference optional field" errors, by
@@ -493,6 +514,11 @@ pub struct Engine {
     /// Vertices on the path of the walk in progress (export, error search, data,
     /// formatting); see [`Engine::walk_enter`].
     walk: Vec<VId>,
+    /// Where the export in progress is, as the user reaches it: the vertex
+    /// it started from and the labels walked since. Shared structure (a
+    /// definition evaluated once) sits elsewhere in the arena, so an error
+    /// found in it is reported at this path, not at the shared vertex's.
+    route: (Option<VId>, Vec<Label>),
     /// Packages written in CUE that this evaluation may import, by import
     /// path: compiled programs until first used, then their root vertex.
     packages: crate::cue::fxhash::FxHashMap<Rc<str>, PackageSlot>,
@@ -521,8 +547,10 @@ impl Engine {
     /// (evaluation inside an export can search for errors) has a path of its own.
     pub(crate) fn walk<T>(&mut self, f: impl FnOnce(&mut Engine) -> T) -> T {
         let outer = std::mem::take(&mut self.walk);
+        let outer_route = std::mem::take(&mut self.route);
         let out = f(self);
         self.walk = outer;
+        self.route = outer_route;
         out
     }
 
@@ -644,6 +672,22 @@ impl Engine {
         labels.reverse();
         let mut out = String::new();
         for l in labels {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&l.selector());
+        }
+        out
+    }
+
+    /// The path of the export in progress (see `Engine::route`), or of `v`
+    /// outside an export.
+    pub(crate) fn route_path(&self, v: VId) -> String {
+        let Some(base) = self.route.0 else {
+            return self.path(v);
+        };
+        let mut out = self.path(base);
+        for l in &self.route.1 {
             if !out.is_empty() {
                 out.push('.');
             }

@@ -61,11 +61,16 @@ impl Engine {
         let outer = self.cycle_hit.take();
         let outer_ref = self.order_ref.take();
         let n = self.v(v).conjuncts.len();
+        let sole = self.one_reference(v);
         let mut retry = Vec::new();
         for i in 0..n {
+            if i > 0 && sole && self.v(v).forward.is_some() {
+                // The others name the same vertex: `x: #D, x: #D` is `x: #D`.
+                break;
+            }
             let c = self.v(v).conjuncts[i].clone();
             let err_before = self.v(v).err.clone();
-            self.process(v, c);
+            self.process(v, c, sole && i == 0);
             if self.cycle_hit.take().is_some() {
                 // What a cyclic conjunct concluded is not final: retry it last.
                 self.vm(v).err = err_before;
@@ -73,7 +78,7 @@ impl Engine {
             }
         }
         for c in retry {
-            self.process(v, c);
+            self.process(v, c, false);
             if let Some(dep) = self.cycle_hit.take() {
                 // Still cyclic: fine if another conjunct made the value concrete.
                 let resolved = self.v(v).value.is_atom() && self.v(v).err.is_none();
@@ -123,7 +128,7 @@ impl Engine {
             Status::Unprocessed => cs.push(c),
             Status::Expanding => {
                 cs.push(c.clone());
-                self.process(v, c);
+                self.process(v, c, false);
             }
             Status::Expanded => {
                 cs.push(c);
@@ -156,13 +161,56 @@ impl Engine {
         }
     }
 
-    fn process(&mut self, v: VId, c: Conjunct) {
+    /// True when every conjunct of `v` is a plain reference to one and the
+    /// same vertex, in the same closedness context: `v` may then share that
+    /// vertex outright (see `add_vertex`), and references repeated by
+    /// declarations pasted twice cost nothing more than one.
+    fn one_reference(&mut self, v: VId) -> bool {
+        let vx = self.v(v);
+        let n = vx.conjuncts.len();
+        let is_ref = |c: &Conjunct| matches!(&c.src, ConjSrc::Expr(e, _) if matches!(e.kind, ExprKind::Ref(_) | ExprKind::Selector(..)));
+        if vx.choices.is_some() || n == 0 || !vx.conjuncts.iter().all(is_ref) {
+            return false;
+        }
+        if n == 1 {
+            return true;
+        }
+        // Closed groups differ per declaration; what matters is that each
+        // conjunct is closed (or open) alike: a definition closes all of them
+        // to its own fields, and a plain reference is shared only when none is.
+        let cc = vx.conjuncts[0].close;
+        let alike = |c: &Conjunct| {
+            c.close.embedded == cc.embedded
+                && c.close.optional == cc.optional
+                && c.close.group.is_some() == cc.group.is_some()
+                && c.close.target.is_some() == cc.target.is_some()
+        };
+        if !vx.conjuncts.iter().all(alike) {
+            return false;
+        }
+        let conjs = vx.conjuncts.clone();
+        let mut target = None;
+        for c in &conjs {
+            let ConjSrc::Expr(e, env) = &c.src else {
+                return false;
+            };
+            let val = self.eval(e, env);
+            if self.cycle_hit.take().is_some() {
+                return false;
+            }
+            match (val, target) {
+                (Value::Vertex(x), None) => target = Some(x),
+                (Value::Vertex(x), Some(t)) if x == t => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn process(&mut self, v: VId, c: Conjunct, sole: bool) {
         let outer_via = std::mem::replace(&mut self.cur_via, c.via.clone());
-        // A vertex whose only conjunct is a plain reference may share the referenced
-        // vertex outright (see `add_vertex`).
-        let sole = self.v(v).conjuncts.len() == 1
-            && self.v(v).choices.is_none()
-            && matches!(&c.src, ConjSrc::Expr(e, _) if matches!(e.kind, ExprKind::Ref(_) | ExprKind::Selector(..)));
+        // A vertex whose conjuncts all are one plain reference may share the
+        // referenced vertex outright (see `add_vertex`).
         let outer_sole = std::mem::replace(&mut self.sole_ref, sole.then_some(v));
         self.process_src_of(v, c);
         self.sole_ref = outer_sole;
@@ -224,7 +272,7 @@ impl Engine {
                                 .into_iter()
                                 .map(|x| (ConjSrc::Value(Value::Vertex(x)), false))
                                 .collect();
-                            self.push_disj(v, alts, false, cc, span);
+                            self.push_disj(v, alts, false, None, cc, span);
                         }
                         Err(b) => self.set_err(v, b),
                     }
@@ -250,7 +298,7 @@ impl Engine {
                     .iter()
                     .map(|(x, f)| (ConjSrc::Value(x.clone()), *f))
                     .collect();
-                self.push_disj(v, alts, d.marked, cc, span);
+                self.push_disj(v, alts, d.marked, None, cc, span);
             }
             Value::Bottom(b) if b.code == ErrCode::Cycle => {
                 self.cycle_hit.get_or_insert(v);
@@ -395,11 +443,8 @@ impl Engine {
         // Structure sharing: `x: y` with nothing else unified into `x` is `y` itself
         // (no closedness to add, no self-reference that could resolve differently),
         // so `x` forwards to `y` instead of rebuilding it.
-        if self.sole_ref.take() == Some(v)
-            && closing.is_none()
-            && cc.group.is_none()
-            && cc.target.is_none()
-        {
+        let sole = self.sole_ref.take() == Some(v);
+        if sole && closing.is_none() && cc.group.is_none() && cc.target.is_none() {
             self.expand(w);
             let wx = self.v(w);
             if wx.forward.is_none() && wx.provisional().is_empty() && wx.status == Status::Expanded
@@ -407,6 +452,20 @@ impl Engine {
                 self.vm(v).forward = Some(w);
                 return;
             }
+        }
+        // `x: #D` with nothing else unified into `x` is `#D` closed, the same
+        // wherever it is referenced (references are lexical): it is computed
+        // once and shared. Re-evaluating it per reference multiplies the work
+        // of nested disjunctions by every level that names a definition.
+        if sole
+            && closing.is_some()
+            && !cc.embedded
+            && !cc.optional
+            && self.v(w).label.is_def()
+            && let Some(c) = self.closed_copy(w)
+        {
+            self.vm(v).forward = Some(c);
+            return;
         }
         self.ref_stack.push((v, w));
         let outer_ref = self.order_ref;
@@ -430,6 +489,33 @@ impl Engine {
         self.cur_via = outer_via;
         let infos = self.field_infos(w);
         self.merge_infos(v, infos);
+    }
+
+    /// The definition `w` closed, evaluated once per evaluation: a vertex
+    /// beside `w` whose one conjunct is `w` (so it is closed as any reference
+    /// to `w` from outside is). `None` while it is being computed (a
+    /// definition reached from within itself is evaluated in place) or when
+    /// its value is still provisional.
+    fn closed_copy(&mut self, w: VId) -> Option<VId> {
+        let c = match self.closed_copies.get(&w) {
+            Some(&c) => c,
+            None => {
+                let (parent, label) = (self.v(w).parent, self.v(w).label);
+                let span = self.v(w).conjuncts.first().map(|c| c.span)?;
+                let c = self.alloc(parent, label);
+                self.vm(c)
+                    .conjuncts
+                    .push(Conjunct::value(Value::Vertex(w), span));
+                self.closed_copies.insert(w, c);
+                c
+            }
+        };
+        if self.v(c).status == Status::Expanding {
+            return None;
+        }
+        self.expand(c);
+        let cx = self.v(c);
+        (cx.status == Status::Expanded && cx.provisional().is_empty()).then_some(c)
     }
 
     /// True when `w` is visibly a struct or list: one of its conjuncts is a
