@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     // Deeply nested configurations recurse deeply; give evaluation a large stack.
     let worker = std::thread::Builder::new()
         .stack_size(velac::cli::STACK_SIZE)
-        .spawn(|| velac::cli::run(std::env::args_os().collect()));
+        .spawn(|| {
+            velac::cue::allow_deep_nesting();
+            velac::cli::run(std::env::args_os().collect())
+        });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => {

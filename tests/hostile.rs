@@ -250,6 +250,58 @@ fn distinct_product() -> String {
 }
 
 #[test]
+fn data_nests_as_deep_as_people_nest_it_on_the_cli_stack() {
+    // CUE has no nesting limit; velac's was 300 levels of literals and 400 of
+    // values everywhere. On a thread with the CLI's stack (as `velac` runs)
+    // it is 10,000; other threads keep the limit a 2 MB stack fits.
+    let deep = |src: String| {
+        std::thread::Builder::new()
+            .stack_size(velac::cli::STACK_SIZE)
+            .spawn(move || {
+                velac::cue::allow_deep_nesting();
+                let mut ev = Evaluation::from_source("t.cue", &src)
+                    .map_err(|d| vec![d[0].message.clone()])?;
+                let root = ev.root;
+                let text = ev.export_json_text(root).map_err(|e| {
+                    e.0.iter()
+                        .map(|x| format!("{}: {}", x.path.len(), x.msg))
+                        .collect::<Vec<_>>()
+                })?;
+                Ok::<usize, Vec<String>>(text.len())
+            })
+            .expect("spawn")
+            .join()
+            .expect("no panic")
+    };
+    let n = 5_000;
+    let structs = format!("a: {}1{}\n", "{b: ".repeat(n), "}".repeat(n));
+    let lists = format!("a: {}1{}\n", "[".repeat(n), "]".repeat(n));
+    let chain: String = (1..n)
+        .map(|i| format!("#L{i}: {{n: #L{}}}\n", i - 1))
+        .collect();
+    for src in [
+        structs,
+        lists,
+        format!("#L0: {{v: 1}}\n{chain}out: #L{}\n", n - 1),
+    ] {
+        // The text is indented: about 2·n² bytes.
+        assert!(deep(src).expect("exports") > n * n);
+    }
+    // An error at the bottom is reported at its path (2 bytes a level), and
+    // no text is made for it (it would be 2·n² bytes).
+    let bottom = format!("x: {}1 & 2{}\n", "{b: ".repeat(9_000), "}".repeat(9_000));
+    assert_eq!(
+        deep(bottom).unwrap_err(),
+        [format!("{}: conflicting values 2 and 1", 1 + 2 * 9_000)]
+    );
+    let too_deep = format!("a: {}1{}\n", "[".repeat(20_000), "]".repeat(20_000));
+    assert_eq!(
+        deep(too_deep).unwrap_err(),
+        ["nesting too deep (more than 10000 levels)"]
+    );
+}
+
+#[test]
 fn an_evaluation_past_its_budget_stops_with_one_error_naming_it() {
     let (out, values) = run_counted(&distinct_product(), 5_000);
     let errs = out.unwrap_err();

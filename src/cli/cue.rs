@@ -18,7 +18,7 @@ pub(super) enum CueCommand {
     Vet(VetArgs),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 pub(super) enum OutFormat {
     Json,
     Yaml,
@@ -139,40 +139,73 @@ fn export(a: ExportArgs) -> u8 {
         Ok(x) => x,
         Err(c) => return c,
     };
+    let Some(targets) = targets.into_iter().collect::<Option<Vec<_>>>() else {
+        eprintln!("velac: expression not found");
+        return EXIT_FAIL;
+    };
+    if a.out == OutFormat::Json {
+        return export_json(ev, &targets);
+    }
     let mut out = String::new();
     for t in targets {
-        let Some(t) = t else {
-            eprintln!("velac: expression not found");
-            return EXIT_FAIL;
-        };
-        let text = match a.out {
-            OutFormat::Json => ev.export_json_text(t),
-            OutFormat::Yaml => ev.export_yaml(t).map(|y| {
-                if out.is_empty() {
-                    y
-                } else {
-                    format!("---\n{y}")
-                }
-            }),
-        };
+        let text = ev.export_yaml(t).map(|y| {
+            if out.is_empty() {
+                y
+            } else {
+                format!("---\n{y}")
+            }
+        });
         match text {
             // The first (usually only) document is moved, not copied.
             Ok(t) if out.is_empty() => out = t,
             Ok(t) => out.push_str(&t),
-            Err(errs) => {
-                eprint!("{}", render_all(&ev.diagnostics(&errs), &ev.sources));
-                if std::env::var_os("VELAC_STATS").is_some() {
-                    eprintln!(
-                        "velac: {} vertices, {} branches",
-                        ev.engine.vertex_count(),
-                        ev.engine.branch_count()
-                    );
-                }
-                return EXIT_FAIL;
-            }
+            Err(errs) => return failed(&ev, &errs),
         }
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
+    finished(ev)
+}
+
+/// JSON goes to stdout as it is made (a deep value's indented text can be
+/// far larger than the value), once every target has been checked: nothing
+/// is written when one has an error.
+fn export_json(mut ev: Evaluation, targets: &[crate::cue::value::VId]) -> u8 {
+    if targets.len() > 1 {
+        for &t in targets {
+            if let Err(errs) = ev.engine.check(t) {
+                return failed(&ev, &errs);
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    for &t in targets {
+        // A closed stdout is the reader's choice, not an error of the value.
+        if let Err(errs) = ev.engine.export_json_to(t, &mut w) {
+            return failed(&ev, &errs);
+        }
+    }
+    let _ = w.flush();
+    drop(w);
+    finished(ev)
+}
+
+fn failed(ev: &Evaluation, errs: &crate::cue::eval::ExportErrors) -> u8 {
+    eprint!("{}", render_all(&ev.diagnostics(errs), &ev.sources));
+    stats(ev);
+    EXIT_FAIL
+}
+
+fn finished(ev: Evaluation) -> u8 {
+    stats(&ev);
+    // The process ends here; handing the vertex arena back to the allocator
+    // piece by piece would cost a quarter of the run for nothing.
+    std::mem::forget(ev);
+    EXIT_OK
+}
+
+/// With `VELAC_STATS` set, what the evaluation cost.
+fn stats(ev: &Evaluation) {
     if std::env::var_os("VELAC_STATS").is_some() {
         eprintln!(
             "velac: {} vertices, {} branches",
@@ -180,10 +213,6 @@ fn export(a: ExportArgs) -> u8 {
             ev.engine.branch_count()
         );
     }
-    // The process ends here; handing the vertex arena back to the allocator
-    // piece by piece would cost a quarter of the run for nothing.
-    std::mem::forget(ev);
-    EXIT_OK
 }
 
 fn eval(a: EvalArgs) -> u8 {

@@ -44,7 +44,7 @@ pub struct Prepared {
     pub text: String,
     /// Every comment, in order.
     pub comments: Vec<Comment>,
-    /// Offset where nesting went deeper than [`MAX_NESTING`], if it did.
+    /// Offset where nesting went deeper than [`max_nesting`], if it did.
     pub too_deep: Option<usize>,
     /// Offset of the first string literal that is not closed, if any.
     pub unterminated: Option<usize>,
@@ -52,8 +52,16 @@ pub struct Prepared {
 
 /// Deepest bracket/interpolation nesting, and longest run of operators, accepted.
 /// The parser and evaluator recurse along nesting; bounding it here keeps every
-/// later stage within its stack.
-pub const MAX_NESTING: usize = 300;
+/// later stage within its stack: a default thread's 2 MB, or on a thread with
+/// [`crate::cue::STACK_SIZE`] (see [`crate::cue::allow_deep_nesting`]) ten
+/// times fewer levels than overflow it (100,000 do). CUE has no limit.
+pub fn max_nesting() -> usize {
+    if crate::cue::deep_stack() {
+        10_000
+    } else {
+        300
+    }
+}
 
 struct Scanner<'a> {
     src: &'a [u8],
@@ -67,6 +75,7 @@ struct Scanner<'a> {
     operators: usize,
     too_deep: Option<usize>,
     unterminated: Option<usize>,
+    max_nesting: usize,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -87,6 +96,7 @@ pub fn prepare(src: &str) -> Prepared {
         operators: 0,
         too_deep: None,
         unterminated: None,
+        max_nesting: max_nesting(),
     };
     if src.starts_with('\u{FEFF}') {
         s.out[..3].fill(b' ');
@@ -113,14 +123,14 @@ impl Scanner<'_> {
         self.line_has_token = true;
         // `trigger` tokens end an operand; runs of the others (operators) nest.
         self.operators = if trigger { 0 } else { self.operators + 1 };
-        if self.operators > MAX_NESTING {
+        if self.operators > self.max_nesting {
             self.too_deep.get_or_insert(self.pos);
         }
     }
 
     fn open(&mut self) {
         self.nesting += 1;
-        if self.nesting > MAX_NESTING {
+        if self.nesting > self.max_nesting {
             self.too_deep.get_or_insert(self.pos);
         }
     }

@@ -24,6 +24,24 @@
 /// touched part is ever mapped).
 pub const STACK_SIZE: usize = 512 * 1024 * 1024;
 
+thread_local! {
+    static DEEP_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Declares that the calling thread runs on a [`STACK_SIZE`] stack, so CUE
+/// on it may nest as deep as people nest data (10,000 levels, where CUE has
+/// no limit). Other threads keep limits that fit a default 2 MB stack (300
+/// levels of literals, 400 of values): the parser, evaluator and export
+/// recurse once per level.
+pub fn allow_deep_nesting() {
+    DEEP_STACK.with(|d| d.set(true));
+}
+
+/// True on a thread that called [`allow_deep_nesting`].
+pub(crate) fn deep_stack() -> bool {
+    DEEP_STACK.with(|d| d.get())
+}
+
 pub mod ast;
 pub mod builtins;
 pub mod compile;

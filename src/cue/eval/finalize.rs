@@ -92,16 +92,62 @@ impl Engine {
     /// Exports a vertex as JSON text the way `cue export` prints it (4-space
     /// indentation, CUE's field order and number spellings), without building
     /// an intermediate value.
+    ///
+    /// Indented text grows with the square of the nesting depth: a value
+    /// 10,000 levels deep with an error at the bottom would build 200 MB of
+    /// text only to report the error. Past [`DEEP`] levels the text is given
+    /// up and made again once the walk has found no error.
     pub fn export_json_text(&mut self, v: VId) -> Result<String, ExportErrors> {
+        let mut sink = TextSink {
+            give_up: Some(DEEP),
+            ..TextSink::default()
+        };
+        self.text_into(v, &mut sink)?;
+        if !sink.gave_up {
+            return Ok(sink.out);
+        }
         let mut sink = TextSink::default();
+        self.text_into(v, &mut sink)?;
+        Ok(sink.out)
+    }
+
+    /// [`Engine::export_json_text`] written to `to`; nothing is written when
+    /// the value has an error. A deep value's text (far larger than the
+    /// value) goes out as it is made, once a first walk found no error.
+    /// The outer error is the value's, the inner one the writer's.
+    pub fn export_json_to(
+        &mut self,
+        v: VId,
+        to: &mut dyn std::io::Write,
+    ) -> Result<std::io::Result<()>, ExportErrors> {
+        let mut sink = TextSink {
+            give_up: Some(DEEP),
+            ..TextSink::default()
+        };
+        self.text_into(v, &mut sink)?;
+        if !sink.gave_up {
+            return Ok(to.write_all(sink.out.as_bytes()));
+        }
+        let mut sink = TextSink {
+            to: Some(to),
+            ..TextSink::default()
+        };
+        self.text_into(v, &mut sink)?;
+        sink.spill(0);
+        Ok(sink.failed.map_or(Ok(()), Err))
+    }
+
+    fn text_into(&mut self, v: VId, sink: &mut TextSink) -> Result<(), ExportErrors> {
         let mut errs = Vec::new();
         let ok = self.walk(|e| {
             e.route.0 = Some(v);
-            e.export_into(v, &mut sink, &mut errs)
+            e.export_into(v, sink, &mut errs)
         });
         self.outcome(ok, errs)?;
-        sink.out.push('\n');
-        Ok(sink.out)
+        if !sink.gave_up {
+            sink.out.push('\n');
+        }
+        Ok(())
     }
 
     /// Walks a vertex in export order, feeding `sink`; false on any error.
@@ -488,17 +534,47 @@ impl Sink for ValueSink {
     }
 }
 
+/// Text nested deeper than this is made only once the value is known to have
+/// no error (its indentation alone is 2·depth² bytes: 8 KB at this depth).
+const DEEP: usize = 64;
+
 /// Writes indented JSON text.
 #[derive(Default)]
-struct TextSink {
+struct TextSink<'a> {
     out: String,
     /// Per open container: has it any entry yet.
     open: Vec<bool>,
+    /// Where the text goes as it grows, if anywhere.
+    to: Option<&'a mut dyn std::io::Write>,
+    /// The first error writing it.
+    failed: Option<std::io::Error>,
+    /// Nesting past which the text is dropped (the walk goes on for errors).
+    give_up: Option<usize>,
+    /// True once it was.
+    gave_up: bool,
 }
 
-impl TextSink {
+impl TextSink<'_> {
+    /// Hands the text over to the writer once it has `at_least` bytes.
+    fn spill(&mut self, at_least: usize) {
+        let Some(to) = self.to.as_mut() else { return };
+        if self.out.len() < at_least.max(1) {
+            return;
+        }
+        if self.failed.is_none()
+            && let Err(e) = to.write_all(self.out.as_bytes())
+        {
+            self.failed = Some(e);
+        }
+        self.out.clear();
+    }
+
     fn newline(&mut self) {
         const SPACES: &str = "                                                                ";
+        if self.gave_up {
+            return;
+        }
+        self.spill(1 << 16);
         self.out.push('\n');
         let mut n = self.open.len() * 4;
         while n > 0 {
@@ -509,11 +585,22 @@ impl TextSink {
     }
 
     fn open(&mut self, c: char) {
+        if self.give_up.is_some_and(|d| self.open.len() >= d) {
+            // What is still appended (scalars, keys) is linear; it is dropped.
+            self.gave_up = true;
+        }
+        if self.gave_up {
+            self.out = String::new();
+            return;
+        }
         self.out.push(c);
         self.open.push(false);
     }
 
     fn close(&mut self, c: char) {
+        if self.gave_up {
+            return;
+        }
         if self.open.pop() == Some(true) {
             self.newline();
         }
@@ -521,6 +608,9 @@ impl TextSink {
     }
 
     fn entry(&mut self) {
+        if self.gave_up {
+            return;
+        }
         if let Some(first) = self.open.last_mut() {
             let had = std::mem::replace(first, true);
             if had {
@@ -531,7 +621,7 @@ impl TextSink {
     }
 }
 
-impl Sink for TextSink {
+impl Sink for TextSink<'_> {
     fn null(&mut self) {
         self.out.push_str("null");
     }

@@ -48,10 +48,26 @@ use closed::CloseState;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Vertices deeper than this are reported as a structural cycle.
-const MAX_VERTEX_DEPTH: u32 = 400;
-/// Nested evaluation calls beyond this are reported as an error.
-const MAX_EVAL_DEPTH: u32 = 10_000;
+/// Vertices deeper than this are reported as a structural cycle: as deep as
+/// the parser lets literals nest (see `lexer::max_nesting`), so that nesting
+/// the parser accepts is data, not a cycle.
+fn max_vertex_depth() -> u32 {
+    if crate::cue::deep_stack() {
+        10_000
+    } else {
+        400
+    }
+}
+
+/// Nested evaluation calls beyond this are reported as an error (on a deep
+/// stack, a chain of 100,000 references fits; this leaves five times).
+fn max_eval_depth() -> u32 {
+    if crate::cue::deep_stack() {
+        20_000
+    } else {
+        10_000
+    }
+}
 /// log2 of the arena chunk size.
 const CHUNK_BITS: usize = 12;
 const CHUNK_MASK: usize = (1 << CHUNK_BITS) - 1;
@@ -481,6 +497,10 @@ pub struct Engine {
     /// Comparisons of values made to merge equal alternatives: work the
     /// budget counts too, as it creates nothing.
     compared: usize,
+    /// How deep values may nest, and evaluation calls (fixed when the engine
+    /// is made: they depend on the thread's stack).
+    max_depth: u32,
+    max_eval_depth: u32,
     /// The budget's error, once it is spent.
     exhausted: Option<Rc<Bottom>>,
     /// Disjunction branches created (each a clone of a vertex re-evaluated).
@@ -539,6 +559,8 @@ impl Engine {
     pub fn new() -> Engine {
         Engine {
             budget: eval_budget(),
+            max_depth: max_vertex_depth(),
+            max_eval_depth: max_eval_depth(),
             ..Engine::default()
         }
     }
@@ -793,7 +815,7 @@ impl Engine {
 
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        self.depth <= MAX_EVAL_DEPTH && !self.over_budget()
+        self.depth <= self.max_eval_depth && !self.over_budget()
     }
 
     fn leave(&mut self) {

@@ -4,7 +4,7 @@
 //! pattern constraints are kept by `arcs`.
 
 use super::closed::Source;
-use super::{ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, MAX_VERTEX_DEPTH, Status, bottom};
+use super::{ArcType, CloseCtx, ConjSrc, Conjunct, Engine, Env, Status, bottom};
 use crate::cue::ast::BinOp;
 use crate::cue::ir::{Expr, ExprKind, Func};
 use crate::cue::value::{ErrCode, Kinds, VId, Value, meet};
@@ -47,7 +47,7 @@ impl Engine {
             self.vm(v).status = Status::Expanded;
             return;
         }
-        if self.v(v).depth > MAX_VERTEX_DEPTH {
+        if self.v(v).depth > self.max_depth {
             let spans = self.v(v).conjuncts.iter().take(2).map(|c| c.span).collect();
             self.set_err(
                 v,

@@ -97,7 +97,10 @@ pub fn parse_file(file: FileId, src: &str) -> Result<File, ParseError> {
     let prepared = lexer::prepare(src);
     if let Some(at) = prepared.too_deep {
         return Err(ParseError {
-            message: format!("nesting too deep (more than {} levels)", lexer::MAX_NESTING),
+            message: format!(
+                "nesting too deep (more than {} levels)",
+                lexer::max_nesting()
+            ),
             span: Span::new(file, at, at + 1),
         });
     }
